@@ -1,0 +1,34 @@
+# The README's commands. Each target creates the virtualenv and installs on first use.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+QUESTION ?= What case management system does the London CRC use?
+
+.PHONY: install demo test lint bench bench-ingest clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/assistant ingest corpus/
+	$(BIN)/assistant stats
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check assistant tests scripts api.py
+	$(BIN)/mypy assistant
+
+bench-ingest: install
+	$(BIN)/python scripts/bench_ingest.py
+
+bench: bench-ingest
+
+clean:
+	rm -rf $(VENV) index/*.sqlite* index/*.faiss* index/manifest.json index/.lock

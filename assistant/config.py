@@ -1,0 +1,44 @@
+"""One settings object, read from the environment (prefix ASSISTANT_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Everything configurable; CLI options override these per call."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    index: Path = Field(default=Path("index"), description="Index directory")
+    model: str = Field(
+        default=BUNDLED_MODEL,
+        description="Embedding model: the bundled name, or a path to a sentence-transformers folder",
+    )
+    batch_size: int = Field(default=32, ge=1, description="Embedding batch size")
+    threads: int = Field(default=0, ge=0, description="Torch threads for embedding; 0 = all cores")
+    max_file_mb: float = Field(default=50.0, gt=0, description="Largest file ingestion accepts")
+    chunk_tokens: int = Field(default=200, ge=32, le=254, description="Target chunk size in tokens")
+    chunk_overlap: int = Field(
+        default=0, ge=0, le=3, description="Sentences repeated at the start of the next chunk"
+    )
+    ann_threshold: int = Field(
+        default=200_000, ge=1, description="Vectors above which an approximate (IVF) index is used"
+    )
+    ivf_nprobe: int = Field(default=24, ge=1, description="IVF lists probed per query")
+    pdf_password: str | None = Field(default=None, description="Password for encrypted PDFs")
+    progress: bool | None = Field(
+        default=None, description="Progress bar; default: only when stderr is a terminal"
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

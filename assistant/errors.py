@@ -1,0 +1,33 @@
+"""The errors the assistant raises; every interface translates them for its users."""
+
+
+class AssistantError(Exception):
+    """Base of every error the assistant reports to a person."""
+
+
+class UnsupportedDocument(AssistantError):
+    """The file is of a kind the assistant cannot read."""
+
+
+class DocumentUnreadable(AssistantError):
+    """The file is of a known kind but its text cannot be had (encrypted, scanned, corrupt)."""
+
+
+class DocumentTooLarge(AssistantError):
+    """The file is over the configured size limit."""
+
+
+class IndexMismatch(AssistantError):
+    """The index on disk was built with another model, dimension or format."""
+
+
+class IndexMissing(AssistantError):
+    """No index exists where one was asked for."""
+
+
+class IndexBusy(AssistantError):
+    """Another process is writing to the index."""
+
+
+class DocumentNotFound(AssistantError):
+    """No document with that id is in the index."""

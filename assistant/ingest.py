@@ -1,0 +1,234 @@
+"""The ingestion pipeline: files → documents → chunks → vectors → one committed generation."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import chunk_text
+from .config import Settings, get_settings
+from .embedding import Embedder
+from .loaders import Loaded, is_sidecar, load_path
+from .records import Chunk, Document, FileResult, IngestReport
+from .store import Index, Writer
+
+CHUNKER_VERSION = 1
+IGNORE_FILE = ".assistantignore"
+EMBED_GROUP = 2048  # chunks embedded together, so batches sort by length as in one big encode
+
+
+@dataclass
+class _Pending:
+    result: FileResult
+    document: Document
+    source_key: str
+    chunks: list[Chunk]
+    is_update: bool
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model: str, batch_size: int = 32, threads: int = 0) -> Embedder:
+    """One embedder per configuration per process, so the model loads once."""
+    return Embedder(model, batch_size, threads)
+
+
+def chunking_settings(settings: Settings) -> dict[str, int]:
+    """What the manifest records about chunking; a change re-chunks documents on re-ingest."""
+    return {"max_tokens": settings.chunk_tokens, "overlap_sentences": settings.chunk_overlap,
+            "chunker_version": CHUNKER_VERSION}
+
+
+def open_index(settings: Settings | None = None, create: bool = False) -> Index:
+    """Open (or create) the configured index, checked against the configured model."""
+    settings = settings or get_settings()
+    embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
+    return Index.open(settings.index, embedder.name, embedder.dimension,
+                      chunking_settings(settings), create=create, nprobe=settings.ivf_nprobe)
+
+
+def ingest(
+    paths: Iterable[Path], settings: Settings | None = None, prune: bool = False
+) -> IngestReport:
+    """Ingest files and folders into the index; bad files are reported, never fatal."""
+    settings = settings or get_settings()
+    embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
+    index = open_index(settings, create=True)
+    report = IngestReport()
+    try:
+        with index.writer(settings.ann_threshold) as writer:
+            _Run(index, writer, embedder, settings, report).run(list(paths), prune)
+    finally:
+        index.close()
+    return report
+
+
+def remove(doc_ids: Iterable[str], settings: Settings | None = None) -> tuple[list[str], list[str]]:
+    """Delete documents by id; returns (removed, not found)."""
+    index = open_index(settings)
+    removed: list[str] = []
+    missing: list[str] = []
+    try:
+        with index.writer((settings or get_settings()).ann_threshold) as writer:
+            for doc_id in doc_ids:
+                (removed if writer.remove(doc_id) else missing).append(doc_id)
+    finally:
+        index.close()
+    return removed, missing
+
+
+class _Run:
+    """One ingest: walks the inputs, embeds in groups, writes through the writer."""
+
+    def __init__(self, index: Index, writer: Writer, embedder: Embedder, settings: Settings,
+                 report: IngestReport):
+        self.index, self.writer, self.embedder = index, writer, embedder
+        self.settings, self.report = settings, report
+        self.known = index.sources()
+        self.taken_ids = {doc_id for doc_id, _ in self.known.values()}
+        self.seen_keys: set[str] = set()
+        self.pending: list[_Pending] = []
+        self.fingerprint = json.dumps(chunking_settings(settings), sort_keys=True)
+
+    def run(self, paths: list[Path], prune: bool) -> None:
+        files = list(_expand(paths, self.report, self.index.directory))
+        for path in files:
+            for loaded in load_path(path, int(self.settings.max_file_mb * 1e6),
+                                    self.settings.pdf_password):
+                self._take(loaded)
+            if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP:
+                self._flush()
+        self._flush()
+        if prune:
+            self._prune(files)
+
+    def _take(self, loaded: Loaded) -> None:
+        if loaded.parsed is None:
+            self.report.failed.append(FileResult(loaded.key, reason=loaded.error))
+            return
+        parsed = loaded.parsed
+        source_key = _source_key(loaded.key)
+        self.seen_keys.add(source_key)
+        content_hash = _hash(parsed.text, parsed.meta, self.fingerprint)
+        existing = self.known.get(source_key)
+        result = FileResult(loaded.key, warnings=parsed.warnings)
+        if existing and existing[1] == content_hash:
+            result.doc_id = existing[0]
+            self.report.unchanged.append(result)
+            return
+        doc_id = existing[0] if existing else self._new_id(loaded.key, parsed.doc_id)
+        if doc_id is None:
+            result.reason = (f"doc_id {parsed.doc_id!r} is already used by another source; "
+                             "remove that document first or give this one another id")
+            self.report.failed.append(result)
+            return
+        result.doc_id = doc_id
+        fields = {k: v for k, v in parsed.meta.items() if k in _DOCUMENT_FIELDS}
+        extra = {k: v for k, v in parsed.meta.items() if k not in _DOCUMENT_FIELDS}
+        document = Document(
+            doc_id=doc_id, text=parsed.text, source=loaded.key.split("#", 1)[0],
+            format=parsed.format, page_starts=parsed.page_starts, content_hash=content_hash,
+            extra=extra, **fields,
+        )
+        chunks = chunk_text(doc_id, parsed.text, self.embedder.count_tokens,
+                            self.settings.chunk_tokens, self.settings.chunk_overlap,
+                            parsed.page_starts)
+        self.pending.append(_Pending(result, document, source_key, chunks, existing is not None))
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        texts = [c.text for p in self.pending for c in p.chunks]
+        vectors = self.embedder.encode(texts, progress=self.settings.progress)
+        self.report.chunks_embedded += len(texts)
+        offset = 0
+        for item in self.pending:
+            count = len(item.chunks)
+            self.writer.put(item.document, item.source_key, item.chunks,
+                            vectors[offset:offset + count] if count else np.zeros((0, 1)))
+            offset += count
+            (self.report.updated if item.is_update else self.report.added).append(item.result)
+        self.pending = []
+
+    def _new_id(self, key: str, given: str | None) -> str | None:
+        if given is not None:
+            if given in self.taken_ids:
+                return None
+            self.taken_ids.add(given)
+            return given
+        base = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(key).stem).strip("-.").lower() or "document"
+        candidate = base
+        if candidate in self.taken_ids:
+            candidate = f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        self.taken_ids.add(candidate)
+        return candidate
+
+    def _prune(self, files: list[Path]) -> None:
+        ingested_jsonl = {str(_absolute(f)) for f in files}
+        for source_key, (doc_id, _) in self.known.items():
+            if source_key.startswith("upload:"):
+                continue
+            path, _, record = source_key.partition("#")
+            gone = not Path(path).exists()
+            dropped = bool(record) and path in ingested_jsonl and source_key not in self.seen_keys
+            if (gone or dropped) and self.writer.remove(doc_id):
+                self.report.removed.append(doc_id)
+
+
+_DOCUMENT_FIELDS = {"title", "doc_type", "committee", "meeting_date", "publication_date",
+                    "decision_status", "url", "restricted"}
+
+
+def _expand(paths: list[Path], report: IngestReport, index_dir: Path) -> Iterator[Path]:
+    """Files named, and files under folders named (recursively), minus ignored ones."""
+    index_dir = _absolute(index_dir)
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink()):
+                relative = found.relative_to(path)
+                if _ignored(found, relative, path) or index_dir in _absolute(found).parents:
+                    continue
+                yield found
+        elif path.exists() or path.is_symlink():
+            yield path
+        else:
+            report.failed.append(FileResult(str(path), reason="no such file or folder"))
+
+
+def _ignored(found: Path, relative: Path, root: Path) -> bool:
+    if any(part.startswith(".") for part in relative.parts) or is_sidecar(found):
+        return True
+    patterns = _ignore_patterns(root)
+    return any(fnmatch.fnmatch(str(relative), p) or fnmatch.fnmatch(found.name, p) for p in patterns)
+
+
+@lru_cache(maxsize=64)
+def _ignore_patterns(root: Path) -> tuple[str, ...]:
+    ignore = root / IGNORE_FILE
+    if not ignore.is_file():
+        return ()
+    lines = ignore.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _absolute(path: Path) -> Path:
+    return Path(path).expanduser().absolute()
+
+
+def _source_key(key: str) -> str:
+    path, sep, record = key.partition("#")
+    return f"{_absolute(Path(path))}{sep}{record}"
+
+
+def _hash(text: str, meta: dict[str, object], fingerprint: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
+    digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    digest.update(fingerprint.encode())
+    return digest.hexdigest()

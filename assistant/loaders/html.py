@@ -1,0 +1,75 @@
+"""HTML pages (ModernGov decision and minutes pages among them) → main-content text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from .parsed import Parsed
+
+_DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
+              "iframe", "svg", "button", "template"]
+_BOILERPLATE = re.compile(
+    r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|footer|header|cookie|sidebar|skip|banner|"
+    r"social|share|related|mgBreadCrumbs|mgFooter|mgHeader)($|[\s_-])",
+    re.I,
+)
+# Where the main content sits on common council sites, most specific first.
+_MAIN_SELECTORS = ["#modgov", ".mgContent", "#mgContent", "main", "[role=main]", "article",
+                   "#content", ".content"]
+_BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+           "section", "article", "br", "dt", "dd", "blockquote", "pre"}
+
+
+def load_html(markup: str) -> Parsed:
+    """Keep the page's main content as text, one block a line; drop navigation and chrome."""
+    soup = BeautifulSoup(markup, "html.parser")
+    title = _title(soup)
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if isinstance(tag, Tag) and tag.attrs is not None and _is_boilerplate(tag):
+            tag.decompose()
+    root: Tag = soup.body or soup
+    for selector in _MAIN_SELECTORS:
+        found = soup.select_one(selector)
+        if found and len(found.get_text(strip=True)) > 80:
+            root = found
+            break
+    text = _block_text(root)
+    return Parsed(text=text, format="html", meta={"title": title} if title else {})
+
+
+def _title(soup: BeautifulSoup) -> str | None:
+    heading = soup.find("h1")
+    if heading and heading.get_text(strip=True):
+        return " ".join(heading.get_text(" ", strip=True).split())
+    if soup.title and soup.title.string:
+        return " ".join(soup.title.string.split())
+    return None
+
+
+def _is_boilerplate(tag: Tag) -> bool:
+    if tag.name in ("html", "body", "main"):
+        return False
+    if tag.get("role") in ("navigation", "banner", "contentinfo", "search"):
+        return True
+    classes: Any = tag.get("class") or []
+    names = " ".join([*(classes if isinstance(classes, list) else [str(classes)]),
+                      str(tag.get("id") or "")])
+    return bool(names.strip()) and bool(_BOILERPLATE.search(names))
+
+
+def _block_text(root: Tag) -> str:
+    for br in root.find_all("br"):
+        br.replace_with("\n")
+    for block in root.find_all(_BLOCKS):
+        block.insert_before("\n")
+        block.insert_after("\n")
+    for cell in root.find_all(["td", "th"]):
+        cell.insert_after(" | ")
+    lines = (" ".join(line.split()) for line in root.get_text().splitlines())
+    text = "\n".join(line.strip(" |") for line in lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

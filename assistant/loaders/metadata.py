@@ -1,0 +1,118 @@
+"""Metadata found in a document's own words: decision-page fields, minutes markers, dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DATE_PATTERNS = [
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("y", "m", "d")),
+    (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b"), ("d", "m", "y")),
+    (
+        re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.I),
+        ("d", "mon", "y"),
+    ),
+    (
+        re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I),
+        ("mon", "d", "y"),
+    ),
+]
+
+# "Label: value" lines of ModernGov decision and meeting pages.
+_FIELDS = {
+    "decision_maker": r"Decision Maker",
+    "decision_status": r"Decision status",
+    "decision_date": r"Date of decision",
+    "decided_at": r"Decided at meeting",
+    "publication_date": r"Publication date",
+    "meeting_date": r"(?:Meeting date|Date of meeting)",
+    "committee": r"(?:Committee|Meeting of)",
+}
+_FIELD_RES = {
+    name: re.compile(rf"^[ \t]*{label}\s*:[ \t]*(.+?)[ \t]*$", re.I | re.M)
+    for name, label in _FIELDS.items()
+}
+_MINUTES_MARKERS = re.compile(
+    r"^\s*(?:Minutes\s*:|RESOLVED\b|Resolved\s*:|Agenda item\b|Present\s*:|Apologies\b)", re.M
+)
+_BOILERPLATE_LINES = {
+    "menu", "council meetings", "decision details", "agenda item", "search", "skip to content",
+    "home", "share this post", "minutes:", "decisions:",
+}
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in text as an ISO date (UK day-first for numeric dates), or None."""
+    found: list[tuple[int, str]] = []
+    for pattern, order in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            iso = _to_iso(dict(zip(order, match.groups(), strict=True)))
+            if iso:
+                found.append((match.start(), iso))
+                break
+    return min(found)[1] if found else None
+
+
+def _to_iso(parts: dict[str, str]) -> str | None:
+    month = MONTHS[parts["mon"].lower()] if "mon" in parts else int(parts["m"])
+    try:
+        return date(int(parts["y"]), month, int(parts["d"])).isoformat()
+    except ValueError:
+        return None
+
+
+def extract(text: str) -> dict[str, Any]:
+    """Metadata the text states about itself; keys absent when it says nothing."""
+    found: dict[str, Any] = {}
+    fields = {name: m.group(1) for name, rx in _FIELD_RES.items() if (m := rx.search(text))}
+    if "decision_maker" in fields or "decision_status" in fields:
+        found["doc_type"] = "decision"
+    elif len(_MINUTES_MARKERS.findall(text)) >= 1:
+        found["doc_type"] = "minutes"
+    committee = fields.get("decision_maker") or fields.get("committee")
+    decided_at = fields.get("decided_at")
+    if decided_at:
+        found["meeting_date"] = parse_date(decided_at)
+        if not committee and " - " in decided_at:
+            committee = decided_at.split(" - ", 1)[1].strip()
+    if committee:
+        found["committee"] = committee
+    for key, source in (("meeting_date", "meeting_date"), ("meeting_date", "decision_date")):
+        if not found.get(key) and fields.get(source):
+            found[key] = parse_date(fields[source])
+    if fields.get("publication_date"):
+        found["publication_date"] = parse_date(fields["publication_date"])
+    if fields.get("decision_status"):
+        found["decision_status"] = fields["decision_status"]
+    title = guess_title(text)
+    if title:
+        found["title"] = title
+    return {k: v for k, v in found.items() if v}
+
+
+def guess_title(text: str) -> str | None:
+    """The first line that reads like a title, skipping navigation words."""
+    for line in text.splitlines()[:40]:
+        candidate = line.strip().strip("/").strip()
+        if not candidate or candidate.lower() in _BOILERPLATE_LINES:
+            continue
+        if ":" in candidate[:30] and not candidate.endswith(":"):
+            continue
+        if 2 <= len(candidate.split()) <= 25:
+            return candidate[:200]
+    return None

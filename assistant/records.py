@@ -1,0 +1,107 @@
+"""Typed records that travel between the pipeline's stages."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+DOC_TYPES = ("minutes", "decision", "report", "news", "other")
+
+# Metadata fields every document carries (None when unknown).
+META_FIELDS = (
+    "title",
+    "doc_type",
+    "committee",
+    "meeting_date",
+    "publication_date",
+    "decision_status",
+    "url",
+    "restricted",
+)
+
+
+@dataclass
+class Document:
+    """A document's stored text, its metadata and where it came from."""
+
+    doc_id: str
+    text: str
+    source: str
+    title: str | None = None
+    doc_type: str = "other"
+    committee: str | None = None
+    meeting_date: str | None = None
+    publication_date: str | None = None
+    decision_status: str | None = None
+    url: str | None = None
+    restricted: bool = False
+    format: str = "text"
+    page_starts: list[int] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    content_hash: str = ""
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding the character at offset, or None for paged-less text."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset)
+
+    def metadata(self) -> dict[str, Any]:
+        """The metadata fields as a plain mapping."""
+        return {name: getattr(self, name) for name in META_FIELDS}
+
+
+@dataclass
+class Chunk:
+    """A passage of a document: text[start:end], with its place in the document."""
+
+    doc_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    section: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class FileResult:
+    """What happened to one input file (or one JSONL record) during ingestion."""
+
+    path: str
+    doc_id: str | None = None
+    reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """The summary an ingest ends with."""
+
+    added: list[FileResult] = field(default_factory=list)
+    updated: list[FileResult] = field(default_factory=list)
+    unchanged: list[FileResult] = field(default_factory=list)
+    failed: list[FileResult] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The machine-readable form printed by `assistant ingest --json`."""
+
+        def landed(items: list[FileResult]) -> list[dict[str, Any]]:
+            return [
+                {"path": r.path, "doc_id": r.doc_id, **({"warnings": r.warnings} if r.warnings else {})}
+                for r in items
+            ]
+
+        return {
+            "added": landed(self.added),
+            "updated": landed(self.updated),
+            "unchanged": landed(self.unchanged),
+            "failed": [{"path": r.path, "reason": r.reason} for r in self.failed],
+            "removed": list(self.removed),
+            "chunks_embedded": self.chunks_embedded,
+        }

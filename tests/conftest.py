@@ -1,0 +1,53 @@
+"""Shared fixtures: real model, real SQLite files, real PDFs, each test in its own folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.ingest import ingest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(
+    os.environ.get("ASSISTANT_SHARED")
+    or next((p for p in (ROOT / "shared", ROOT.parent / "shared") if p.is_dir()), ROOT / "shared")
+)
+CORPUS = ROOT / "corpus"
+PDF_SAMPLES = SHARED / "bench" / "pdf-samples"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for an index in this test's own folder, set the way users set them."""
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
+    return Settings(index=tmp_path / "index", progress=False)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the demo corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    for path in target.iterdir():
+        path.chmod(0o644)
+    return target
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The demo corpus ingested once with the real model; tests must not modify it."""
+    settings = Settings(index=tmp_path_factory.mktemp("seed") / "index", progress=False)
+    report = ingest([CORPUS], settings)
+    assert len(report.added) == 5 and not report.failed
+    return settings
+
+
+def pdf_sample(name: str) -> Path:
+    path = PDF_SAMPLES / name
+    if not path.is_file():
+        pytest.skip(f"{path} missing: the shared PDF samples are not beside this checkout")
+    return path

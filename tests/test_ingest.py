@@ -1,0 +1,216 @@
+"""Ingestion end to end with the real model: seeds, PDFs, re-ingest, update, delete, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import PDF_SAMPLES, SHARED
+
+from assistant.config import Settings
+from assistant.errors import IndexMismatch
+from assistant.ingest import get_embedder, ingest, open_index, remove
+
+CLI = [sys.executable, "-m", "assistant.cli"]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+def index_state(settings: Settings) -> dict[str, object]:
+    index = open_index(settings)
+    try:
+        stats = index.stats()
+        hits = index.keyword_search("Omnia case management", 3)
+        return {"documents": stats["documents"], "chunks": stats["chunks"],
+                "vectors": stats["vectors"], "generation": stats["generation"],
+                "omnia": bool(hits)}
+    finally:
+        index.close()
+
+
+def test_seed_corpus_lands_with_metadata_and_exact_offsets(seed_index: Settings) -> None:
+    index = open_index(seed_index)
+    stats = index.stats()
+    assert stats["documents"] == 5
+    assert stats["chunks"] == stats["vectors"] > 20
+    assert stats["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    decision = index.document("000_e8fa5ca575a63cad")
+    assert (decision.doc_type, decision.committee, decision.meeting_date) == (
+        "decision", "Safer Stronger Communities Select Committee", "2018-12-19")
+    assert decision.decision_status == "Recommendations Approved"
+    assert index.document("002_1c09857bd252f741").doc_type == "news"
+    for document in index.documents():
+        chunks = index.chunks_of(document.doc_id)
+        assert chunks, document.doc_id
+        for chunk in chunks:
+            assert document.text[chunk.start:chunk.end] == chunk.text
+    index.close()
+
+
+def test_reingest_embeds_nothing(seed_index: Settings, tmp_path: Path) -> None:
+    settings = seed_index.model_copy(update={"index": tmp_path / "index"})
+    shutil.copytree(seed_index.index, settings.index)
+    before = index_state(settings)
+    report = ingest([Path(__file__).parents[1] / "corpus"], settings)
+    assert len(report.unchanged) == 5 and not report.added and not report.updated
+    assert report.chunks_embedded == 0
+    assert index_state(settings) == before
+
+
+def test_changed_file_replaces_its_chunks_and_remove_deletes(settings: Settings,
+                                                            corpus_copy: Path) -> None:
+    ingest([corpus_copy], settings)
+    before = index_state(settings)
+    target = corpus_copy / "003_838ef0023b3293d1.txt"
+    target.write_text(target.read_text() + "\n\nThe zebra crossing on Quayside was approved.\n")
+    report = ingest([corpus_copy], settings)
+    assert [r.doc_id for r in report.updated] == ["003_838ef0023b3293d1"]
+    assert len(report.unchanged) == 4
+    index = open_index(settings)
+    assert index.keyword_search("zebra Quayside", 5)
+    stats = index.stats()
+    assert stats["chunks"] == stats["vectors"] >= before["chunks"]  # type: ignore[operator]
+    index.close()
+    removed, missing = remove(["003_838ef0023b3293d1", "no-such-doc"], settings)
+    assert (removed, missing) == (["003_838ef0023b3293d1"], ["no-such-doc"])
+    index = open_index(settings)
+    assert not index.keyword_search("zebra Quayside", 5)
+    assert index.stats()["chunks"] == index.stats()["vectors"]
+    index.close()
+
+
+def test_prune_drops_documents_whose_files_are_gone(settings: Settings, corpus_copy: Path) -> None:
+    ingest([corpus_copy], settings)
+    (corpus_copy / "002_1c09857bd252f741.txt").unlink()
+    report = ingest([corpus_copy], settings, prune=True)
+    assert report.removed == ["002_1c09857bd252f741"]
+    assert index_state(settings)["documents"] == 4
+
+
+def test_pdf_samples_each_ingest_or_give_a_reason(settings: Settings) -> None:
+    if not PDF_SAMPLES.is_dir():
+        pytest.skip("shared PDF samples are not beside this checkout")
+    report = ingest([PDF_SAMPLES], settings)
+    reasons = {Path(r.path).name: r.reason for r in report.failed}
+    assert "encrypted" in reasons["libreoffice-writer-password.pdf"]
+    for scanned in ("cmyk-image.pdf", "grayscale-image.pdf", "imagemagick-ASCII85Decode.pdf",
+                    "imagemagick-CCITTFaxDecode.pdf", "imagemagick-lzw.pdf"):
+        assert "looks scanned" in reasons[scanned]
+    assert set(reasons) == {"libreoffice-writer-password.pdf", "cmyk-image.pdf",
+                            "grayscale-image.pdf", "imagemagick-ASCII85Decode.pdf",
+                            "imagemagick-CCITTFaxDecode.pdf", "imagemagick-lzw.pdf"}
+    index = open_index(settings)
+    landed = {Path(d.source).name: d for d in index.documents()}
+    assert len([n for n in landed if n.endswith(".pdf")]) == 22
+    four = landed["pdflatex-4-pages.pdf"]
+    assert len(four.page_starts) == 4
+    for chunk in index.chunks_of(four.doc_id):
+        assert four.text[chunk.start:chunk.end] == chunk.text
+        assert chunk.page_start == four.page_at(chunk.start)
+        assert chunk.page_end == four.page_at(chunk.end - 1)
+    index.close()
+
+
+def test_bad_files_are_reported_and_the_rest_land_cli(tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "corpus" / "003_838ef0023b3293d1.txt", folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "notes.pdf").write_text("Plain notes from the ward forum about street lighting.")
+    (folder / "garbage.bin").write_bytes(bytes(range(256)) * 16)
+    (folder / "latin.txt").write_bytes("Caf\xe9 licence renewed for Mr M\xfcller.".encode("latin-1"))
+    (folder / "huge.txt").write_text("council " * 300_000)
+    index = tmp_path / "index"
+    result = run_cli("ingest", str(folder), "--index", str(index), "--json", "--max-file-mb", "1")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    failed = {Path(r["path"]).name: r["reason"] for r in report["failed"]}
+    assert set(failed) == {"empty.txt", "garbage.bin", "huge.txt"}
+    assert "empty" in failed["empty.txt"]
+    assert "binary" in failed["garbage.bin"]
+    assert "limit" in failed["huge.txt"]
+    added = {Path(r["path"]).name for r in report["added"]}
+    assert added == {"003_838ef0023b3293d1.txt", "notes.pdf", "latin.txt"}
+    assert all(set(r) >= {"path", "doc_id"} for r in report["added"])
+    stats = json.loads(run_cli("stats", "--index", str(index), "--json").stdout)
+    assert stats["documents"] == 3 and stats["dimension"] == 384
+    assert {"documents", "chunks", "model", "dimension"} <= set(stats)
+
+
+def test_model_mismatch_fails_clearly(seed_index: Settings, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(seed_index.index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest.update(model="intfloat/e5-large-v2", dimension=1024)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="Rebuild it"):
+        open_index(seed_index.model_copy(update={"index": copy}))
+    result = run_cli("stats", "--index", str(copy))
+    assert result.returncode == 2
+    assert "built with model intfloat/e5-large-v2" in result.stderr
+    manifest.update(model="sentence-transformers/all-MiniLM-L6-v2", dimension=384,
+                    format_version=99)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert "format version 99" in run_cli("stats", "--index", str(copy)).stderr
+
+
+def test_missing_index_and_bad_arguments_exit_2(tmp_path: Path) -> None:
+    result = run_cli("stats", "--index", str(tmp_path / "nothing"))
+    assert result.returncode == 2 and "no index at" in result.stderr
+    assert run_cli("ingest").returncode == 2
+    assert run_cli("show", "nope", "--index", str(tmp_path / "nothing")).returncode == 2
+
+
+@pytest.mark.parametrize("fault", ["after_vectors_saved", "after_commit"])
+def test_crash_during_commit_leaves_a_complete_index(seed_index: Settings, tmp_path: Path,
+                                                     fault: str) -> None:
+    settings = seed_index.model_copy(update={"index": tmp_path / "index"})
+    shutil.copytree(seed_index.index, settings.index)
+    before = index_state(settings)
+    extra = tmp_path / "extra.txt"
+    extra.write_text("The Licensing Committee approved the new taxi tariff in March.")
+    crashed = run_cli("ingest", str(extra), "--index", str(settings.index),
+                      env={"ASSISTANT_FAULT": fault})
+    assert crashed.returncode == 99
+    after = index_state(settings)
+    if fault == "after_vectors_saved":
+        assert after == before  # the new generation never committed
+    else:
+        assert after["documents"] == before["documents"] + 1  # type: ignore[operator]
+        assert after["chunks"] == after["vectors"]
+    finished = run_cli("ingest", str(extra), "--index", str(settings.index), "--json")
+    assert finished.returncode == 0
+    assert index_state(settings)["documents"] == before["documents"] + 1  # type: ignore[operator]
+
+
+def test_killed_mid_ingest_leaves_previous_index_usable(seed_index: Settings,
+                                                        tmp_path: Path) -> None:
+    documents = SHARED / "bench" / "qmsum-committee" / "documents.jsonl"
+    if not documents.is_file():
+        pytest.skip("QMSum documents are not beside this checkout")
+    settings = seed_index.model_copy(update={"index": tmp_path / "index"})
+    shutil.copytree(seed_index.index, settings.index)
+    before = index_state(settings)
+    subset = tmp_path / "subset.jsonl"
+    subset.write_text("".join(documents.read_text().splitlines(keepends=True)[:4]))
+    process = subprocess.Popen([*CLI, "ingest", str(subset), "--index", str(settings.index)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(12)  # past model loading, into embedding
+    assert process.poll() is None, "ingest finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert index_state(settings) == before
+    index = open_index(settings)
+    query = get_embedder(settings.model).encode(["probation inspection"])[0]
+    assert len(index.vector_search(query, 3)) == 3
+    index.close()

@@ -1,0 +1,206 @@
+"""Loaders: formats, metadata and every kind of bad input, each with its specific reason."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import CORPUS, pdf_sample
+
+from assistant.loaders import load_path
+from assistant.loaders.metadata import extract, parse_date
+
+MB = 1_000_000
+
+
+def load_one(path: Path, max_bytes: int = 50 * MB, password: str | None = None):
+    results = list(load_path(path, max_bytes, password))
+    assert len(results) == 1
+    return results[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Date of decision: 19/12/2018", "2018-12-19"),
+        ("today's (8 February 2018) report", "2018-02-08"),
+        ("Thursday 3rd April 2020", "2020-04-03"),
+        ("March 5, 2019", "2019-03-05"),
+        ("2021-06-30", "2021-06-30"),
+        ("31/02/2019 is no date", None),
+    ],
+)
+def test_parse_date(text: str, iso: str | None) -> None:
+    assert parse_date(text) == iso
+
+
+def test_decision_page_metadata_is_read_from_its_text() -> None:
+    meta = extract((CORPUS / "000_e8fa5ca575a63cad.txt").read_text(encoding="utf-8"))
+    assert meta == {
+        "doc_type": "decision",
+        "committee": "Safer Stronger Communities Select Committee",
+        "meeting_date": "2018-12-19",
+        "publication_date": "2019-01-29",
+        "decision_status": "Recommendations Approved",
+        "title": "National Probation Service and Community Rehabilitation Company Update",
+    }
+
+
+def test_minutes_are_recognised() -> None:
+    assert extract((CORPUS / "004_a352e7ef0d09dbd7.txt").read_text())["doc_type"] == "minutes"
+
+
+def test_sidecar_overrides_and_dates_become_iso(tmp_path: Path) -> None:
+    (tmp_path / "m.txt").write_text("Minutes:\nThe board met.\n")
+    (tmp_path / "m.meta.json").write_text(json.dumps(
+        {"committee": "Audit Committee", "meeting_date": "3 April 2020", "restricted": True}))
+    meta = load_one(tmp_path / "m.txt").parsed.meta
+    assert meta["committee"] == "Audit Committee"
+    assert meta["meeting_date"] == "2020-04-03"
+    assert meta["restricted"] is True
+    assert meta["doc_type"] == "minutes"
+
+
+def test_html_keeps_main_content_and_drops_navigation(tmp_path: Path) -> None:
+    page = """<!DOCTYPE html><html><head><title>Decision - Council</title></head><body>
+    <nav><a href="/">Home</a><a href="/meetings">Council meetings</a></nav>
+    <div id="mgBreadCrumbs">Home &gt; Decisions</div>
+    <div id="modgov"><h1>Decision details</h1>
+      <h2>Library opening hours</h2>
+      <p>Decision Maker: Cabinet</p><p>Decision status: Approved</p>
+      <p>Decisions:</p><p>The Cabinet agreed to extend opening hours at all branch libraries.</p>
+      <table><tr><td>Date of decision:</td><td>04/03/2021</td></tr></table>
+    </div>
+    <footer>Contact us | Accessibility | Cookies</footer>
+    <script>var tracking = 1;</script></body></html>"""
+    (tmp_path / "decision.html").write_text(page)
+    parsed = load_one(tmp_path / "decision.html").parsed
+    assert "extend opening hours" in parsed.text
+    for chrome in ("Contact us", "tracking", "Home"):
+        assert chrome not in parsed.text
+    assert parsed.meta["doc_type"] == "decision"
+    assert parsed.meta["committee"] == "Cabinet"
+    assert parsed.meta["meeting_date"] == "2021-03-04"
+
+
+def test_docx_paragraphs_headings_and_tables(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.core_properties.title = "Planning Committee minutes"
+    document.add_heading("Item 4: Planning applications", level=1)
+    document.add_paragraph("RESOLVED: that application 21/0042 be approved.")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Votes for"
+    table.rows[0].cells[1].text = "7"
+    document.save(tmp_path / "minutes.docx")
+    parsed = load_one(tmp_path / "minutes.docx").parsed
+    assert parsed.format == "docx"
+    assert parsed.meta["title"] == "Planning Committee minutes"
+    assert "# Item 4: Planning applications" in parsed.text
+    assert "application 21/0042 be approved" in parsed.text
+    assert "Votes for | 7" in parsed.text
+
+
+def test_jsonl_keeps_text_exactly_and_reports_bad_lines(tmp_path: Path) -> None:
+    text = "  Line one.\r\nLine two\u00a0with odd spacing.  "
+    lines = [
+        json.dumps({"doc_id": "a-1", "title": "A", "text": text, "meta": {"committee": "X"}}),
+        "{not json",
+        json.dumps({"doc_id": "b-2", "text": ""}),
+        json.dumps({"doc_id": "c-3", "text": "Fine."}),
+    ]
+    (tmp_path / "bulk.jsonl").write_text("\n".join(lines))
+    results = list(load_path(tmp_path / "bulk.jsonl", 50 * MB))
+    good = [r for r in results if r.parsed]
+    assert [r.parsed.doc_id for r in good] == ["a-1", "c-3"]
+    assert good[0].parsed.text == text
+    assert good[0].parsed.meta["committee"] == "X"
+    errors = [r.error for r in results if r.error]
+    assert errors[0].startswith("line 2: not valid JSON")
+    assert errors[1] == 'line 3: missing or empty "text" field'
+
+
+def test_pdf_keeps_pages_and_maps_offsets() -> None:
+    parsed = load_one(pdf_sample("pdflatex-4-pages.pdf")).parsed
+    assert len(parsed.page_starts) == 4
+    assert parsed.page_starts[0] == 0
+    assert parsed.page_starts == sorted(parsed.page_starts)
+
+
+def test_encrypted_pdf_says_so_and_opens_with_its_password() -> None:
+    path = pdf_sample("libreoffice-writer-password.pdf")
+    refused = load_one(path)
+    assert "encrypted" in refused.error and "--pdf-password" in refused.error
+    wrong = load_one(path, password="nope")
+    assert "password does not open it" in wrong.error
+    opened = load_one(path, password="openpassword")
+    assert "Lorem ipsum" in opened.parsed.text
+
+
+@pytest.mark.parametrize("name", ["grayscale-image.pdf", "cmyk-image.pdf", "imagemagick-lzw.pdf"])
+def test_image_only_pdf_is_reported_as_scanned(name: str) -> None:
+    error = load_one(pdf_sample(name)).error
+    assert "no extractable text" in error and "scanned" in error and "OCR" in error
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert load_one(tmp_path / "empty.txt").error == "file is empty (0 bytes)"
+
+
+def test_whitespace_only_file(tmp_path: Path) -> None:
+    (tmp_path / "blank.md").write_text("  \n\n\t\n")
+    assert "no text" in load_one(tmp_path / "blank.md").error
+
+
+def test_text_file_named_pdf_is_read_as_text(tmp_path: Path) -> None:
+    (tmp_path / "agenda.pdf").write_text("Agenda for the meeting of the Licensing Committee.")
+    loaded = load_one(tmp_path / "agenda.pdf")
+    assert loaded.parsed.format == "text"
+    assert "Licensing Committee" in loaded.parsed.text
+    assert loaded.parsed.warnings == ["named .pdf but holds text; ingested as text"]
+
+
+def test_binary_garbage_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "garbage.txt").write_bytes(os.urandom(4096) + b"\x00")
+    assert "unrecognised binary content" in load_one(tmp_path / "garbage.txt").error
+
+
+def test_windows_1252_text_is_decoded_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "cp.txt").write_bytes("Councillor O’Neill paid £50.".encode("cp1252"))
+    parsed = load_one(tmp_path / "cp.txt").parsed
+    assert parsed.text == "Councillor O’Neill paid £50."
+    assert "decoded as Windows-1252" in parsed.warnings[0]
+
+
+def test_file_over_the_size_limit(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("word " * 1000)
+    error = load_one(tmp_path / "big.txt", max_bytes=1000).error
+    assert "over the 0 MB limit" in error or "over the" in error
+    assert "ASSISTANT_MAX_FILE_MB" in error
+
+
+def test_missing_and_dangling_paths(tmp_path: Path) -> None:
+    (tmp_path / "link.txt").symlink_to(tmp_path / "nowhere.txt")
+    assert "no such file" in load_one(tmp_path / "link.txt").error
+    assert "no such file" in load_one(tmp_path / "absent.txt").error
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "secret.txt"
+    path.write_text("closed session")
+    path.chmod(0)
+    assert "permission denied" in load_one(path).error
+
+
+def test_legacy_word_file_is_refused_with_advice(tmp_path: Path) -> None:
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    assert "save it as DOCX or PDF" in load_one(tmp_path / "old.doc").error
+
+
+def test_special_file_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    assert load_one(tmp_path / "pipe.txt").error == "not a regular file"
