@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 QUESTION ?= What case management system does the London CRC use?
 
-.PHONY: install demo test lint bench bench-ingest clean
+.PHONY: install demo test lint eval bench bench-ingest bench-query clean
 
 install: $(VENV)/.installed
 
@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(BIN)/assistant ingest corpus/
-	$(BIN)/assistant stats
+	$(BIN)/assistant ask "$(QUESTION)"
 
 test: install
 	$(BIN)/python -m pytest
@@ -28,7 +28,13 @@ lint: install
 bench-ingest: install
 	$(BIN)/python scripts/bench_ingest.py
 
-bench: bench-ingest
+eval: install
+	$(BIN)/assistant eval
+
+bench-query: install
+	$(BIN)/python scripts/bench_query.py
+
+bench: bench-ingest bench-query
 
 clean:
 	rm -rf $(VENV) index/*.sqlite* index/*.faiss* index/manifest.json index/.lock

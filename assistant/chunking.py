@@ -147,7 +147,7 @@ def _units(
                 stack.pop()
             stack.append(heading)
             sections.append(" > ".join(h.title for h in stack))
-        for s_start, s_end in _sentences(text, start, end):
+        for s_start, s_end in sentence_spans(text, start, end):
             spans.append((s_start, s_end, len(sections) - 1, block))
         previous_line = line
     counts = count_tokens([text[s:e] for s, e, _, _ in spans]) if spans else []
@@ -198,7 +198,17 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def line_sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans within text[start:end], line by line (a line break ends a sentence)."""
+    spans: list[tuple[int, int]] = []
+    for match in _LINE.finditer(text, start, end):
+        line_start, line_end = _strip(text, match.start(), match.end())
+        if line_start < line_end:
+            spans.extend(sentence_spans(text, line_start, line_end))
+    return spans
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans within text[start:end], trimmed of surrounding space."""
     spans: list[tuple[int, int]] = []
     cursor = start

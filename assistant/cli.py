@@ -167,5 +167,4 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+from . import cli_query  # noqa: E402,F401  (registers ask, search, chat, eval)

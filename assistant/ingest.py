@@ -133,7 +133,7 @@ class _Run:
         fields = {k: v for k, v in parsed.meta.items() if k in _DOCUMENT_FIELDS}
         extra = {k: v for k, v in parsed.meta.items() if k not in _DOCUMENT_FIELDS}
         document = Document(
-            doc_id=doc_id, text=parsed.text, source=loaded.key.split("#", 1)[0],
+            doc_id=doc_id, text=parsed.text, source=source_key.split("#", 1)[0],
             format=parsed.format, page_starts=parsed.page_starts, content_hash=content_hash,
             extra=extra, **fields,
         )

@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.errors import IndexMismatch
 from assistant.ingest import get_embedder, ingest, open_index, remove
 
-CLI = [sys.executable, "-m", "assistant.cli"]
+CLI = [sys.executable, "-m", "assistant"]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

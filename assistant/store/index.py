@@ -40,6 +40,7 @@ class Index:
         self.manifest = manifest
         self.nprobe = nprobe
         self.generation = -1
+        self._term_counts: dict[tuple[int, str], int] = {}
         self.vectors = VectorIndex.empty(manifest.dimension, nprobe)
         self.refresh()
 
@@ -139,6 +140,22 @@ class Index:
             (match, k),
         )
         return [(int(r[0]), float(r[1])) for r in rows]
+
+    def term_count(self, term: str, cap: int = 20_000) -> int:
+        """How many chunks hold the term (capped: past the cap a term is simply common)."""
+        key = (self.generation, term)
+        if key not in self._term_counts:
+            quoted = '"' + term.replace('"', "") + '"'
+            row = self.conn.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (quoted, cap)).fetchone()
+            if len(self._term_counts) > 50_000:
+                self._term_counts.clear()
+            self._term_counts[key] = int(row[0])
+        return self._term_counts[key]
+
+    def chunk_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def vector_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Chunk ids by cosine similarity to the query vector."""

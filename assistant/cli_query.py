@@ -1,0 +1,194 @@
+"""`assistant ask | search | chat | eval`: questions in, cited answers and passages out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .answering import ANSWERABLE_COVERAGE, Answer
+from .cli import _EXTENSIONS, command, emit
+from .config import Settings
+from .retrieval import Filters, Passage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    filters = argparse.ArgumentParser(add_help=False)
+    group = filters.add_argument_group("filters")
+    group.add_argument("--committee", help="only documents of this committee or body (substring)")
+    group.add_argument("--type", dest="doc_types", action="append",
+                       choices=["minutes", "decision", "report", "news", "other"],
+                       help="only this document type (repeatable)")
+    group.add_argument("--from", dest="date_from", help="meetings on or after this date (YYYY-MM-DD)")
+    group.add_argument("--to", dest="date_to", help="meetings on or before this date (YYYY-MM-DD)")
+    group.add_argument("--doc", dest="doc_ids", action="append", help="only this document id")
+    group.add_argument("--no-restricted", action="store_true",
+                       help="leave out documents marked restricted (the CLI includes them)")
+    p = sub.add_parser("ask", parents=[common, filters],
+                       help="answer a question with citations (no question: one per stdin line)")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--conversation", help="continue this conversation id")
+    p = sub.add_parser("search", parents=[common, filters],
+                       help="ranked passages for a query (no query: one per stdin line)")
+    p.add_argument("question", nargs="?")
+    p.add_argument("-k", type=int, default=8, help="how many passages (default 8)")
+    sub.add_parser("chat", parents=[common, filters], help="an interactive conversation")
+    p = sub.add_parser("eval", parents=[common], help="seed-question and QMSum evaluation")
+    p.add_argument("--seeds", type=Path, default=ROOT.parent / "shared/eval/seed_questions.jsonl")
+    p.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    p.add_argument("--qmsum", type=Path, default=ROOT.parent / "shared/bench/qmsum-committee")
+    p.add_argument("--qmsum-index", type=Path, default=ROOT / ".bench/qmsum-index",
+                   help="where the QMSum index is kept between runs")
+    p.add_argument("--skip-qmsum", action="store_true")
+
+
+_EXTENSIONS.append(_add_parsers)
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    return Filters(committee=args.committee, doc_types=args.doc_types, date_from=args.date_from,
+                   date_to=args.date_to, doc_ids=args.doc_ids,
+                   include_restricted=not args.no_restricted)
+
+
+def _questions(args: argparse.Namespace) -> Iterator[str]:
+    if args.question is not None:
+        yield args.question
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+def _each_question(args: argparse.Namespace, settings: Settings,
+                   respond: Callable[[Any, str], tuple[dict[str, Any], str]]) -> int:
+    """Answer the question given, or each stdin line as one JSON object per line (batch)."""
+    from .service import Assistant
+
+    assistant = Assistant(settings)
+    batch = args.question is None
+    try:
+        for question in _questions(args):
+            data, text = respond(assistant, question)
+            if batch:
+                print(json.dumps(data, ensure_ascii=False), flush=True)
+            else:
+                emit(args, data, text)
+    finally:
+        assistant.close()
+    return 0
+
+
+@command("ask")
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    def respond(assistant: Any, question: str) -> tuple[dict[str, Any], str]:
+        answer = assistant.ask(question, args.conversation, filters_from(args))
+        return answer.as_json(), render_answer(answer)
+
+    return _each_question(args, settings, respond)
+
+
+@command("search")
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    def respond(assistant: Any, question: str) -> tuple[dict[str, Any], str]:
+        passages = assistant.search(question, args.k, filters_from(args))
+        data = {"results": [p.as_json() for p in passages]}
+        return ({"query": question, **data} if args.question is None else data,
+                render_passages(passages))
+
+    return _each_question(args, settings, respond)
+
+
+@command("chat")
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Assistant
+
+    assistant = Assistant(settings)
+    conversation: str | None = None
+    print("Ask about the council's documents. Commands: /new (new conversation), /quit.")
+    try:
+        while True:
+            try:
+                question = input("\nyou> ").strip()
+            except EOFError:
+                break
+            if question in ("/quit", "/exit"):
+                break
+            if question == "/new":
+                conversation = None
+                print("(new conversation)")
+                continue
+            if question:
+                answer = assistant.ask(question, conversation, filters_from(args))
+                conversation = answer.conversation_id
+                print("\n" + render_answer(answer))
+    finally:
+        assistant.close()
+    return 0
+
+
+@command("eval")
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import format_table, qmsum_eval, seed_eval
+
+    quiet = settings.model_copy(update={"progress": False})
+    with tempfile.TemporaryDirectory(prefix="seed-eval-") as tmp:
+        seeds = seed_eval(args.seeds, args.corpus, quiet.model_copy(update={"index": Path(tmp)}))
+    print(format_table(f"Seed questions ({args.seeds.name}, demo corpus)", seeds.metrics))
+    for result in seeds.details:
+        if not (result.keys_ok and result.answerable == result.predicted_answerable
+                and (result.citation_ok or not result.answerable)):
+            print(f"  miss {result.qid}: {result.answer[:160]}")
+    print("\nAbstention threshold (evidence coverage) on the seed questions:")
+    print("  threshold  answerable answered  unanswerable declined")
+    for row in seeds.calibration:
+        mark = "  <- in use" if abs(row["threshold"] - ANSWERABLE_COVERAGE) < 1e-9 else ""
+        print(f"  {row['threshold']:>9.2f}  {row['answerable_answered']:>19.3f}  "
+              f"{row['unanswerable_declined']:>21.3f}{mark}")
+    report: dict[str, Any] = {"seed": seeds.metrics, "calibration": seeds.calibration}
+    if not args.skip_qmsum:
+        if not (args.qmsum / "documents.jsonl").is_file():
+            print(f"error: no QMSum data at {args.qmsum}; pass --qmsum or --skip-qmsum",
+                  file=sys.stderr)
+            return 2
+        qmsum = qmsum_eval(args.qmsum, quiet.model_copy(update={"index": args.qmsum_index}))
+        print()
+        print(format_table("QMSum committee retrieval (36 transcripts)", qmsum.metrics))
+        report["qmsum"] = qmsum.metrics
+    if args.json:
+        print(json.dumps(report))
+    return 0
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer, then its numbered sources with the exact quoted passages."""
+    lines = [answer.answer, ""]
+    lines.append("Sources:" if answer.answerable else "Possibly related:")
+    for c in answer.citations:
+        where = ", ".join(x for x in (
+            c.doc_type, c.committee, f"meeting {c.meeting_date}" if c.meeting_date else None,
+            f"p. {c.page}" if c.page else None, f"§ {c.section}" if c.section else None) if x)
+        lines.append(f" [{c.n}] {c.title or c.doc_id} ({where})")
+        lines.append(f"     “{' '.join(c.quote.split())}”")
+        lines.append(f"     {c.url or c.source}  [chars {c.start}-{c.end}]")
+    lines.append(f"\n(conversation {answer.conversation_id})")
+    return "\n".join(lines)
+
+
+def render_passages(passages: list[Passage]) -> str:
+    lines = []
+    for i, p in enumerate(passages, start=1):
+        title = p.document.title if p.document else p.doc_id
+        page = f" p. {p.page_start}" if p.page_start else ""
+        lines.append(f"{i}. {title} [{p.doc_id} {p.start}-{p.end}{page}] score {p.score:.4f}")
+        if p.section:
+            lines.append(f"   § {p.section}")
+        text = " ".join(p.text.split())
+        lines.append("   " + (text[:400] + "…" if len(text) > 400 else text))
+    return "\n".join(lines) or "No passages found."

@@ -1,0 +1,88 @@
+"""Conversations: turns kept in SQLite beside the index, and follow-ups resolved against them."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .text import content_terms
+
+DATABASE = "conversations.sqlite"
+_ANAPHORA = re.compile(
+    r"\b(that|this|it|its|they|them|their|those|these|there|he|she|his|her|him|the same|"
+    r"such|above|then)\b", re.I)
+
+
+@dataclass
+class Turn:
+    """One question and the answer given to it."""
+
+    question: str
+    query: str
+    answer: dict[str, Any]
+    created_at: str
+
+
+class ConversationStore:
+    """Turns by conversation id, in their own SQLite file so index rebuilds keep them."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(directory / DATABASE), isolation_level=None,
+                                    check_same_thread=False, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.executescript("""
+            CREATE TABLE IF NOT EXISTS turns (
+                conversation_id TEXT NOT NULL, n INTEGER NOT NULL, question TEXT NOT NULL,
+                query TEXT NOT NULL, answer TEXT NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (datetime('now')),
+                PRIMARY KEY (conversation_id, n));
+        """)
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        """The conversation's turns, oldest first (none for an unknown id)."""
+        rows = self.conn.execute(
+            "SELECT question, query, answer, created_at FROM turns WHERE conversation_id = ? "
+            "ORDER BY n", (conversation_id,))
+        return [Turn(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+
+    def add(self, conversation_id: str, question: str, query: str, answer: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO turns (conversation_id, n, question, query, answer) VALUES (?, "
+            "(SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?), ?, ?, ?)",
+            (conversation_id, conversation_id, question, query, json.dumps(answer)))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class FollowUp:
+    """What an earlier turn lends a follow-up question."""
+
+    context: str
+    terms: list[str]
+    documents: list[str]
+
+
+def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
+    """Context from the last turn when the question leans on it ("that CRC", "when does it")."""
+    if not turns:
+        return None
+    own_terms = content_terms(question)
+    if not _ANAPHORA.search(question) and len(own_terms) > 3:
+        return None
+    last = turns[-1]
+    context = last.query if len(last.query) < 400 else last.question
+    cited = [c["doc_id"] for c in last.answer.get("citations", []) if last.answer.get("answerable")]
+    terms = [t for t in content_terms(context) if t not in own_terms]
+    return FollowUp(context, terms, list(dict.fromkeys(cited)))

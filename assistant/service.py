@@ -1,0 +1,53 @@
+"""The assistant as every interface uses it: search, ask (with conversations), documents."""
+
+from __future__ import annotations
+
+from .answering import Answer, compose, evidence_strength, idf_from
+from .config import Settings, get_settings
+from .conversation import ConversationStore, new_conversation_id, resolve
+from .ingest import get_embedder, open_index
+from .retrieval import Filters, Passage, Retriever
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    """One open index with its retriever and conversation store."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self.index = open_index(self.settings)
+        self.embedder = get_embedder(self.settings.model, self.settings.batch_size,
+                                     self.settings.threads)
+        self.retriever = Retriever(self.index, self.embedder)
+        self.conversations = ConversationStore(self.settings.index)
+
+    def search(self, query: str, k: int = 8, filters: Filters | None = None) -> list[Passage]:
+        """Ranked passages for a query."""
+        return self.retriever.search(query[:MAX_QUESTION_CHARS], k, filters)
+
+    def ask(self, question: str, conversation_id: str | None = None,
+            filters: Filters | None = None) -> Answer:
+        """A cited answer, or a plain statement that the documents do not say."""
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        conversation_id = conversation_id or new_conversation_id()
+        follow_up = resolve(question, self.conversations.turns(conversation_id))
+        plan = self.retriever.plan(question, follow_up.context if follow_up else "")
+        if follow_up:
+            plan.boost_docs = {doc_id: 1.5 for doc_id in follow_up.documents}
+        passages = self.retriever.search(question, 8, filters, plan)
+        idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
+        answer = compose(question, passages, idf, conversation_id,
+                         follow_up.terms if follow_up else None)
+        self.conversations.add(conversation_id, question, plan.text, answer.as_json())
+        return answer
+
+    def evidence_strength(self, question: str, filters: Filters | None = None) -> float:
+        """How well the best evidence covers a fresh question (for calibrating abstention)."""
+        passages = self.retriever.search(question, 8, filters)
+        idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
+        return evidence_strength(question, passages, idf)
+
+    def close(self) -> None:
+        self.index.close()
+        self.conversations.close()

@@ -1,0 +1,158 @@
+"""Benchmark: search and full-answer latency at 10k, 100k and 1M chunks, one question at a time.
+
+The chunks are QMSum's real committee-transcript chunks (from the QMSum index that
+`assistant eval` builds, or built here). Beyond their 4,273 real chunks the texts repeat under
+new document ids and the vectors are the real ones jittered and renormalised, so FAISS sees
+realistic clusters. Questions are QMSum's. Prints p50/p95 of: query embedding, search beyond
+the embedding, whole search, and whole answer; plus index build time and resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.ingest import chunking_settings, get_embedder, ingest
+from assistant.service import Assistant
+from assistant.store import Index
+from assistant.store import db as store_db
+from assistant.store.manifest import write_manifest
+from assistant.store.vectors import VectorIndex, build_ivf
+
+ROOT = Path(__file__).resolve().parents[1]
+QMSUM = ROOT.parent / "shared/bench/qmsum-committee"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--questions", type=int, default=150)
+    parser.add_argument("--work", type=Path, default=ROOT / ".bench")
+    parser.add_argument("--qmsum", type=Path, default=QMSUM)
+    args = parser.parse_args()
+    settings = Settings(index=args.work / "qmsum-index", progress=False)
+    ingest([args.qmsum / "documents.jsonl"], settings)  # no-op when `assistant eval` built it
+    source = _load_source(settings)
+    questions = [json.loads(line)["question"] for line in
+                 (args.qmsum / "questions.jsonl").read_text().splitlines()][: args.questions]
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        target = args.work / f"query-{size}"
+        started = time.perf_counter()
+        _build(target, source, size, settings)
+        build_seconds = time.perf_counter() - started
+        results.append(_measure(target, size, questions, settings, build_seconds))
+        shutil.rmtree(target, ignore_errors=True)
+    print(json.dumps(results))
+    return 0
+
+
+def _load_source(settings: Settings) -> dict[str, object]:
+    index = Index.open(settings.index, settings.model, 384)
+    rows = index.conn.execute("SELECT id, doc_id, ordinal, start, \"end\", section, text FROM "
+                              "chunks ORDER BY id").fetchall()
+    documents = {r["doc_id"]: r for r in index.conn.execute("SELECT * FROM documents")}
+    vectors, ids = index.vectors.vectors_and_ids()
+    order = {int(i): n for n, i in enumerate(ids)}
+    matrix = np.vstack([vectors[order[r["id"]]] for r in rows])
+    index.close()
+    return {"chunks": rows, "documents": documents, "vectors": matrix}
+
+
+def _build(target: Path, source: dict, size: int, settings: Settings) -> None:
+    """An index of `size` chunks in the store's own format, bulk-loaded."""
+    shutil.rmtree(target, ignore_errors=True)
+    index = Index.open(target, settings.model, 384, chunking_settings(settings), create=True)
+    chunks, documents, real = source["chunks"], source["documents"], source["vectors"]
+    rng = np.random.default_rng(0)
+    conn = index.conn
+    conn.execute("BEGIN")
+    vectors = np.empty((size, real.shape[1]), dtype=np.float32)
+    copy, made = 0, 0
+    while made < size:
+        for doc_id, doc in documents.items():
+            new_id = doc_id if copy == 0 else f"{doc_id}~{copy}"
+            conn.execute(
+                "INSERT INTO documents (doc_id, source_key, source, format, title, doc_type, "
+                "content_hash, text) VALUES (?, ?, ?, 'jsonl', ?, 'other', '', ?)",
+                (new_id, f"bench:{new_id}", "bench", doc["title"], doc["text"]))
+        rows = []
+        for n, chunk in enumerate(chunks):
+            if made >= size:
+                break
+            doc_id = chunk["doc_id"] if copy == 0 else f"{chunk['doc_id']}~{copy}"
+            rows.append((made + 1, doc_id, chunk["ordinal"], chunk["start"], chunk["end"],
+                         chunk["section"], chunk["text"]))
+            vector = real[n] if copy == 0 else real[n] + rng.normal(0, 0.04, real.shape[1])
+            vectors[made] = vector / np.linalg.norm(vector)
+            made += 1
+        conn.executemany('INSERT INTO chunks (id, doc_id, ordinal, start, "end", section, text) '
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO chunks_fts (rowid, text, section, title) VALUES "
+                         "(?, ?, ?, '')", [(r[0], r[6], r[5] or "") for r in rows])
+        copy += 1
+    ids = np.arange(1, size + 1, dtype=np.int64)
+    if size > settings.ann_threshold:
+        vector_index = build_ivf(vectors, ids, settings.ivf_nprobe)
+    else:
+        vector_index = VectorIndex.empty(vectors.shape[1])
+        vector_index.add(ids, vectors)
+    vector_index.save(target / "vectors-000001.faiss")
+    store_db.set_meta(conn, "generation", "1")
+    store_db.set_meta(conn, "vectors_file", "vectors-000001.faiss")
+    conn.execute("COMMIT")
+    index.manifest.generation, index.manifest.vector_index = 1, vector_index.kind
+    index.manifest.chunks = size
+    write_manifest(target, index.manifest)
+    index.close()
+
+
+def _measure(target: Path, size: int, questions: list[str], settings: Settings,
+             build_seconds: float) -> dict[str, object]:
+    assistant = Assistant(settings.model_copy(update={"index": target}))
+    embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
+    for question in questions[:5]:  # warm caches: model, SQLite pages, term counts
+        assistant.ask(question)
+    timings: dict[str, list[float]] = {"embed": [], "search_beyond_embed": [], "search": [],
+                                       "answer": []}
+    for question in questions:
+        t0 = time.perf_counter()
+        vector = embedder.encode([question], progress=False)[0]
+        t1 = time.perf_counter()
+        assistant.retriever.search(question, 8, query_vector=vector)
+        t2 = time.perf_counter()
+        assistant.search(question, 8)
+        t3 = time.perf_counter()
+        assistant.ask(question)
+        t4 = time.perf_counter()
+        for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            timings[key].append(value * 1000)
+    result: dict[str, object] = {
+        "chunks": size, "vector_index": assistant.index.vectors.kind,
+        "build_seconds": round(build_seconds, 1), "rss_mib": _rss_mib(),
+    }
+    for key, values in timings.items():
+        result[f"{key}_p50_ms"] = round(statistics.median(values), 1)
+        result[f"{key}_p95_ms"] = round(float(np.percentile(values, 95)), 1)
+    assistant.close()
+    print(" ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+    return result
+
+
+def _rss_mib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
