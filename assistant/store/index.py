@@ -40,7 +40,8 @@ class Index:
         self.manifest = manifest
         self.nprobe = nprobe
         self.generation = -1
-        self._term_counts: dict[tuple[int, str], int] = {}
+        self._term_counts: dict[tuple[int, str, int], int] = {}
+        self._chunk_count = (-2, 0)
         self.vectors = VectorIndex.empty(manifest.dimension, nprobe)
         self.refresh()
 
@@ -143,7 +144,7 @@ class Index:
 
     def term_count(self, term: str, cap: int = 20_000) -> int:
         """How many chunks hold the term (capped: past the cap a term is simply common)."""
-        key = (self.generation, term)
+        key = (self.generation, term, cap)
         if key not in self._term_counts:
             quoted = '"' + term.replace('"', "") + '"'
             row = self.conn.execute(
@@ -155,7 +156,11 @@ class Index:
         return self._term_counts[key]
 
     def chunk_count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        """Chunks in the index (cached per generation)."""
+        if self._chunk_count[0] != self.generation:
+            count = int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+            self._chunk_count = (self.generation, count)
+        return self._chunk_count[1]
 
     def vector_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Chunk ids by cosine similarity to the query vector."""
