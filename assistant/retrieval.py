@@ -111,12 +111,16 @@ class Retriever:
         keyword = self._keyword(plan, allowed)
         fused = fuse([dense, keyword], FUSION_WEIGHTS)
         chunks = self.index.chunks(list(fused)[:CANDIDATES])
-        documents = self._documents({c.doc_id for c in chunks.values()})
-        scored = [(chunk, score * _boost(documents[chunk.doc_id], plan))
+        headers = self.index.document_headers({c.doc_id for c in chunks.values()})
+        scored = [(chunk, score * _boost(headers[chunk.doc_id], plan))
                   for chunk_id, score in fused.items() if (chunk := chunks.get(chunk_id))]
         scored.sort(key=lambda item: -item[1])
-        passages = merge_adjacent(scored, documents)
-        return drop_near_duplicates(passages)[:k]
+        passages = drop_near_duplicates(merge_adjacent(scored, headers), k)
+        full = {d: self.index.document(d) for d in {p.doc_id for p in passages}}
+        for passage in passages:
+            passage.document = full[passage.doc_id]
+            passage.text = passage.document.text[passage.start:passage.end]
+        return passages
 
     def _dense(self, vector: np.ndarray, allowed: np.ndarray | None) -> list[int]:
         if allowed is None:
@@ -135,8 +139,10 @@ class Retriever:
 
     def _keyword(self, plan: QueryPlan, allowed: np.ndarray | None) -> list[int]:
         limit = CANDIDATES if allowed is None else CANDIDATES * 20
-        hits = [i for i, _ in self.index.keyword_search(" ".join(self._selective(plan.terms)),
-                                                        limit)]
+        terms = self._selective(plan.terms)
+        if not terms:  # every word is common: dense search alone ranks this question
+            return []
+        hits = [i for i, _ in self.index.keyword_search(" ".join(terms), limit)]
         if allowed is not None:
             permitted = set(allowed.tolist())
             hits = [i for i in hits if i in permitted]
@@ -144,15 +150,13 @@ class Retriever:
 
     def _selective(self, terms: list[str]) -> list[str]:
         """Terms rare enough to rank by: BM25 must score every row a term matches, and a
-        term in more than ~2% of chunks adds cost but next to no ranking weight."""
-        cap = max(COMMON_TERM_FLOOR, self.index.chunk_count() // 50)
+        term in more than 0.5% of chunks (and 1,000 of them) adds cost but little weight."""
+        cap = max(COMMON_TERM_FLOOR, self.index.chunk_count() // 200)
         counts = {t: self.index.term_count(t, cap) for t in terms}
-        rare = [t for t in terms if counts[t] < cap]
-        return rare or sorted(terms, key=lambda t: counts[t])[:2]
+        return [t for t in terms if counts[t] < cap]
 
     def _allowed_chunk_ids(self, filters: Filters) -> np.ndarray | None:
-        restricted = not filters.include_restricted and self.index.conn.execute(
-            "SELECT 1 FROM documents WHERE restricted = 1 LIMIT 1").fetchone()
+        restricted = not filters.include_restricted and self.index.has_restricted()
         if filters.is_open() and not restricted:
             return None
         where, args = filter_sql(filters)
@@ -161,13 +165,9 @@ class Retriever:
             args)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
-    def _documents(self, doc_ids: set[str]) -> dict[str, Document]:
-        return {d: self.index.document(d) for d in doc_ids}
-
     def _named_committees(self, question: str) -> list[str]:
         """Committees whose distinctive words (a place, a name) the question uses."""
-        names = [r[0] for r in self.index.conn.execute(
-            "SELECT DISTINCT committee FROM documents WHERE committee IS NOT NULL")]
+        names = self.index.committees()
         words = {name: set(content_terms(name)) for name in names}
         asked = set(content_terms(question))
         named = []
@@ -242,8 +242,10 @@ def merge_adjacent(scored: list[tuple[Chunk, float]],
 
 
 def _extend(passage: Passage, chunk: Chunk, doc: Document) -> None:
+    """Widen the passage over an adjacent chunk; its exact text is sliced once it is chosen."""
+    before = chunk.start < passage.start
     passage.start, passage.end = min(passage.start, chunk.start), max(passage.end, chunk.end)
-    passage.text = doc.text[passage.start:passage.end]
+    passage.text = f"{chunk.text}\n{passage.text}" if before else f"{passage.text}\n{chunk.text}"
     passage.ordinals.append(chunk.ordinal)
     passage.chunk_ids.append(chunk.id or 0)
     pages = [p for p in (passage.page_start, passage.page_end, chunk.page_start, chunk.page_end)
@@ -252,14 +254,17 @@ def _extend(passage: Passage, chunk: Chunk, doc: Document) -> None:
         passage.page_start, passage.page_end = min(pages), max(pages)
 
 
-def drop_near_duplicates(passages: list[Passage], threshold: float = 0.8) -> list[Passage]:
-    """Keep the better of any two passages whose words mostly coincide."""
+def drop_near_duplicates(passages: list[Passage], k: int | None = None,
+                         threshold: float = 0.8) -> list[Passage]:
+    """The first k passages, skipping any whose words mostly coincide with a better one's."""
     kept: list[tuple[Passage, set[str]]] = []
     for passage in passages:
         words = set(passage.text.lower().split())
         if any(_jaccard(words, other) >= threshold for _, other in kept):
             continue
         kept.append((passage, words))
+        if k is not None and len(kept) == k:
+            break
     return [replace(p) for p, _ in kept]
 
 

@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=150)
     parser.add_argument("--work", type=Path, default=ROOT / ".bench")
     parser.add_argument("--qmsum", type=Path, default=QMSUM)
+    parser.add_argument("--keep", action="store_true", help="keep the built indexes in --work")
     args = parser.parse_args()
     settings = Settings(index=args.work / "qmsum-index", progress=False)
     ingest([args.qmsum / "documents.jsonl"], settings)  # no-op when `assistant eval` built it
@@ -50,7 +51,8 @@ def main() -> int:
         _build(target, source, size, settings)
         build_seconds = time.perf_counter() - started
         results.append(_measure(target, size, questions, settings, build_seconds))
-        shutil.rmtree(target, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(target, ignore_errors=True)
     print(json.dumps(results))
     return 0
 

@@ -41,7 +41,7 @@ class Index:
         self.nprobe = nprobe
         self.generation = -1
         self._term_counts: dict[tuple[int, str, int], int] = {}
-        self._chunk_count = (-2, 0)
+        self._cache: dict[str, tuple[int, Any]] = {}
         self.vectors = VectorIndex.empty(manifest.dimension, nprobe)
         self.refresh()
 
@@ -110,6 +110,38 @@ class Index:
                                    "counts them and `assistant ingest` adds them")
         return db.document_from_row(row)
 
+    def committees(self) -> list[str]:
+        """The distinct committees named by documents (cached per generation)."""
+        return self._per_generation("committees", lambda: [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT committee FROM documents WHERE committee IS NOT NULL")])
+
+    def has_restricted(self) -> bool:
+        """Whether any document is marked restricted (cached per generation)."""
+        return self._per_generation("restricted", lambda: self.conn.execute(
+            "SELECT 1 FROM documents WHERE restricted = 1 LIMIT 1").fetchone() is not None)
+
+    def _per_generation(self, name: str, compute: Any) -> Any:
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != self.generation:
+            cached = (self.generation, compute())
+            self._cache[name] = cached
+        return cached[1]
+
+    def document_headers(self, doc_ids: set[str]) -> dict[str, Document]:
+        """Documents' metadata without their text or extra fields: cheap, for ranking."""
+        ids = list(doc_ids)
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT doc_id, source, format, title, doc_type, committee, meeting_date, "
+            "publication_date, decision_status, url, restricted FROM documents "
+            f"WHERE doc_id IN ({','.join('?' * len(ids))})", ids)
+        return {r["doc_id"]: Document(
+            doc_id=r["doc_id"], text="", source=r["source"], format=r["format"], title=r["title"],
+            doc_type=r["doc_type"], committee=r["committee"], meeting_date=r["meeting_date"],
+            publication_date=r["publication_date"], decision_status=r["decision_status"],
+            url=r["url"], restricted=bool(r["restricted"])) for r in rows}
+
     def documents(self) -> list[Document]:
         """Every document, ordered by meeting date then id."""
         rows = self.conn.execute(
@@ -157,10 +189,8 @@ class Index:
 
     def chunk_count(self) -> int:
         """Chunks in the index (cached per generation)."""
-        if self._chunk_count[0] != self.generation:
-            count = int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-            self._chunk_count = (self.generation, count)
-        return self._chunk_count[1]
+        return int(self._per_generation("chunks", lambda: self.conn.execute(
+            "SELECT COUNT(*) FROM chunks").fetchone()[0]))
 
     def vector_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Chunk ids by cosine similarity to the query vector."""
