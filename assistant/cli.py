@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, help="embedding batch size")
     p.add_argument("--threads", type=int, help="threads for embedding (0: all cores)")
     sub.add_parser("stats", parents=[common], help="counts and build settings of the index")
+    p = sub.add_parser("serve", parents=[common], help="run the HTTP API (and web page)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
     p = sub.add_parser("remove", parents=[common], help="delete documents by id")
     p.add_argument("doc_ids", nargs="+")
     p = sub.add_parser("show", parents=[common], help="a document's metadata, text and chunks")
@@ -122,6 +125,37 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     text = "\n".join(f"{key}: {value}" for key, value in stats.items())
     emit(args, stats, text)
     return 0
+
+
+@command("serve")
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import ipaddress
+    import os
+
+    import uvicorn
+
+    from .server import create_app
+
+    keyed = bool(os.environ.get("ASSISTANT_API_KEYS") or os.environ.get("ASSISTANT_API_KEYS_FILE"))
+    loopback = args.host == "localhost" or _is_loopback(args.host, ipaddress)
+    if not keyed and not loopback:
+        print(f"error: refusing to serve on {args.host} without API keys: anyone who can reach "
+              "it could read every document. Set ASSISTANT_API_KEYS (e.g. "
+              "'k1=read,k2=read+write') or bind to 127.0.0.1.", file=sys.stderr)
+        return 2
+    if not keyed:
+        print(f"No API keys configured: serving on {args.host} only, with full access for "
+              "local callers. Set ASSISTANT_API_KEYS to require keys.", file=sys.stderr)
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _is_loopback(host: str, ipaddress: Any) -> bool:
+    try:
+        return bool(ipaddress.ip_address(host).is_loopback)
+    except ValueError:
+        return False
 
 
 @command("remove")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .answering import Answer, compose, evidence_strength, idf_from
 from .config import Settings, get_settings
-from .conversation import ConversationStore, new_conversation_id, resolve
+from .conversation import ConversationStore, Turn, new_conversation_id, resolve
 from .ingest import get_embedder, open_index
 from .retrieval import Filters, Passage, Retriever
 
@@ -27,11 +27,17 @@ class Assistant:
         return self.retriever.search(query[:MAX_QUESTION_CHARS], k, filters)
 
     def ask(self, question: str, conversation_id: str | None = None,
-            filters: Filters | None = None) -> Answer:
-        """A cited answer, or a plain statement that the documents do not say."""
+            filters: Filters | None = None, history: list[str] | None = None) -> Answer:
+        """A cited answer, or a plain statement that the documents do not say.
+
+        Earlier turns come from the conversation id, or from `history` (earlier questions)
+        for clients that send the whole exchange each time, as OpenAI's API does."""
         question = question.strip()[:MAX_QUESTION_CHARS]
         conversation_id = conversation_id or new_conversation_id()
-        follow_up = resolve(question, self.conversations.turns(conversation_id))
+        turns = self.conversations.turns(conversation_id)
+        if not turns and history:
+            turns = [Turn(q, q, {}, "") for q in history[-3:]]
+        follow_up = resolve(question, turns)
         plan = self.retriever.plan(question, follow_up.context if follow_up else "")
         if follow_up:
             plan.boost_docs = {doc_id: 1.5 for doc_id in follow_up.documents}
@@ -41,6 +47,11 @@ class Assistant:
                          follow_up.terms if follow_up else None)
         self.conversations.add(conversation_id, question, plan.text, answer.as_json())
         return answer
+
+    def restricted_ids(self) -> set[str]:
+        """Ids of the documents marked restricted."""
+        rows = self.index.conn.execute("SELECT doc_id FROM documents WHERE restricted = 1")
+        return {r[0] for r in rows}
 
     def evidence_strength(self, question: str, filters: Filters | None = None) -> float:
         """How well the best evidence covers a fresh question (for calibrating abstention)."""

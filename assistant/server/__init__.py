@@ -2,36 +2,110 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from .. import __version__
-from ..config import get_settings
-from ..errors import AssistantError
-from ..ingest import open_index
+from ..config import Settings, get_settings
+from ..errors import AssistantError, DocumentNotFound, IndexBusy
+from . import documents, routes
+from .auth import parse_keys
+from .state import MAX_BODY_BYTES, State
+
+log = logging.getLogger("assistant.server")
 
 
-def create_app() -> FastAPI:
-    """Build the app over the configured index."""
-    app = FastAPI(title="Council documents assistant", version=__version__)
+def create_app(settings: Settings | None = None, keys: str | None = None) -> FastAPI:
+    """Build the app over the configured index, with keys from ASSISTANT_API_KEYS."""
+    import os
 
+    settings = settings or get_settings()
+    spec = keys if keys is not None else os.environ.get("ASSISTANT_API_KEYS")
+    keys_file = os.environ.get("ASSISTANT_API_KEYS_FILE")
+    from pathlib import Path
+
+    state = State(settings, parse_keys(spec, Path(keys_file) if keys_file else None))
+    app = FastAPI(title="Council documents assistant", version=__version__,
+                  description="Cited answers from council minutes, decisions and reports.")
+    app.state.assistant_state = state
+    app.include_router(routes.router)
+    app.include_router(documents.router)
+    _ops(app, state)
+    _limits_and_errors(app, state)
+    return app
+
+
+def _ops(app: FastAPI, state: State) -> None:
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
     @app.get("/readyz")
-    def readyz() -> dict[str, object]:
-        """The index opens and matches the configured model."""
-        try:
-            index = open_index(get_settings())
-        except AssistantError as exc:
-            from fastapi import HTTPException
+    def readyz() -> dict[str, Any]:
+        """The index is open and matches the configured model."""
+        return state.ready()
 
-            raise HTTPException(status_code=503, detail=str(exc)) from exc
+    @app.get("/metrics", response_class=PlainTextResponse)
+    def metrics() -> str:
+        """Prometheus metrics: requests and latency by route, answers, index size."""
+        m = state.metrics
+        lines = ["# TYPE assistant_requests_total counter"]
+        lines += [f'assistant_requests_total{{route="{r}",method="{meth}",status="{s}"}} {n}'
+                  for (r, meth, s), n in sorted(m.requests.items())]
+        lines.append("# TYPE assistant_request_seconds summary")
+        for route in sorted(m.latency_count):
+            lines.append(f'assistant_request_seconds_sum{{route="{route}"}} '
+                         f"{m.latency_sum[route]:.6f}")
+            lines.append(f'assistant_request_seconds_count{{route="{route}"}} '
+                         f"{m.latency_count[route]}")
+        lines += ["# TYPE assistant_answers_total counter", f"assistant_answers_total {m.answers}",
+                  "# TYPE assistant_abstentions_total counter",
+                  f"assistant_abstentions_total {m.abstentions}"]
         try:
-            stats = index.stats()
-        finally:
-            index.close()
-        return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"]}
+            ready = state.ready()
+            lines += ["# TYPE assistant_documents gauge",
+                      f"assistant_documents {ready['documents']}",
+                      "# TYPE assistant_chunks gauge", f"assistant_chunks {ready['chunks']}"]
+        except HTTPException:
+            pass
+        return "\n".join(lines) + "\n"
 
-    return app
+
+def _limits_and_errors(app: FastAPI, state: State) -> None:
+    @app.middleware("http")
+    async def measure_and_limit(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        limit = _body_limit(request, state)
+        if length and length.isdigit() and int(length) > limit:
+            return JSONResponse({"detail": f"request body is {int(length)} bytes, over the "
+                                           f"{limit} byte limit for this endpoint"}, 413)
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        state.metrics.requests[(name, request.method, response.status_code)] += 1
+        state.metrics.latency_sum[name] += time.perf_counter() - started
+        state.metrics.latency_count[name] += 1
+        return response
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
+        status = 404 if isinstance(exc, DocumentNotFound) else 409 if isinstance(
+            exc, IndexBusy) else 400
+        return JSONResponse({"detail": str(exc)}, status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error; the server log has the details"}, 500)
+
+
+def _body_limit(request: Request, state: State) -> int:
+    if request.url.path == "/v1/documents" and request.method == "POST":
+        return int(state.settings.max_file_mb * 1e6) * 20 + 1_000_000
+    return MAX_BODY_BYTES

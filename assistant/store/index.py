@@ -142,6 +142,29 @@ class Index:
             publication_date=r["publication_date"], decision_status=r["decision_status"],
             url=r["url"], restricted=bool(r["restricted"])) for r in rows}
 
+    def list_documents(self, committee: str | None = None, doc_type: str | None = None,
+                       date_from: str | None = None, date_to: str | None = None,
+                       include_restricted: bool = False, offset: int = 0,
+                       limit: int = 50) -> tuple[int, list[Document]]:
+        """A page of document headers (no text) matching the filters, and the total."""
+        clauses, args = ["1 = 1"], []
+        for sql, value in (("committee LIKE ?", f"%{committee}%" if committee else None),
+                           ("doc_type = ?", doc_type),
+                           ("COALESCE(meeting_date, publication_date) >= ?", date_from),
+                           ("COALESCE(meeting_date, publication_date) <= ?", date_to)):
+            if value:
+                clauses.append(sql)
+                args.append(value)
+        if not include_restricted:
+            clauses.append("restricted = 0")
+        where = " AND ".join(clauses)
+        total = self.conn.execute(f"SELECT COUNT(*) FROM documents WHERE {where}", args).fetchone()
+        ids = [r[0] for r in self.conn.execute(
+            f"SELECT doc_id FROM documents WHERE {where} ORDER BY meeting_date IS NULL, "
+            "meeting_date DESC, doc_id LIMIT ? OFFSET ?", [*args, limit, offset])]
+        headers = self.document_headers(set(ids))
+        return int(total[0]), [headers[i] for i in ids]
+
     def documents(self) -> list[Document]:
         """Every document, ordered by meeting date then id."""
         rows = self.conn.execute(

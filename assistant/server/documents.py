@@ -1,0 +1,127 @@
+"""Documents: list, read, upload (ingested in the background as a job), delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+
+from ..errors import DocumentNotFound
+from ..ingest import remove
+from .auth import Caller, require
+from .routes import reader, state_of
+from .schemas import DocType, DocumentDetail, DocumentList, JobModel
+from .state import MAX_UPLOAD_FILES
+
+router = APIRouter()
+
+
+def writer(request: Request) -> Caller:
+    caller = state_of(request).caller(request)
+    require(caller, "write")
+    return caller
+
+
+@router.get("/v1/documents", response_model=DocumentList)
+def list_documents(
+    request: Request,
+    caller: Annotated[Caller, Depends(reader)],
+    committee: Annotated[str | None, Query(max_length=200)] = None,
+    doc_type: DocType | None = None,
+    date_from: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    date_to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Any:
+    """Documents in the index, paged, optionally by committee, type and meeting date."""
+    with state_of(request).assistant() as assistant:
+        total, documents = assistant.index.list_documents(
+            committee=committee, doc_type=doc_type, date_from=date_from, date_to=date_to,
+            include_restricted=caller.sees_restricted, offset=offset, limit=limit)
+    return {"total": total, "offset": offset, "limit": limit,
+            "documents": [{**d.metadata(), "doc_id": d.doc_id, "source": _public_source(d.source),
+                           "format": d.format} for d in documents]}
+
+
+@router.get("/v1/documents/{doc_id}", response_model=DocumentDetail)
+def get_document(doc_id: str, request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
+    """A document's metadata, stored text and chunks."""
+    with state_of(request).assistant() as assistant:
+        document = _visible(assistant.index.document, doc_id, caller)
+        chunks = assistant.index.chunks_of(doc_id)
+    return {**document.metadata(), "doc_id": document.doc_id, "format": document.format,
+            "source": _public_source(document.source), "text": document.text,
+            "pages": len(document.page_starts) or None, "extra": document.extra,
+            "chunks": [{"ordinal": c.ordinal, "start": c.start, "end": c.end,
+                        "page_start": c.page_start, "page_end": c.page_end,
+                        "section": c.section, "text": c.text} for c in chunks]}
+
+
+@router.post("/v1/documents", response_model=JobModel, status_code=202)
+async def upload(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="one or more documents")],
+    caller: Annotated[Caller, Depends(writer)],
+    title: Annotated[str | None, Form(max_length=300)] = None,
+    doc_type: Annotated[DocType | None, Form()] = None,
+    committee: Annotated[str | None, Form(max_length=200)] = None,
+    meeting_date: Annotated[str | None, Form(max_length=40)] = None,
+    restricted: Annotated[bool, Form()] = False,
+) -> Any:
+    """Store the files and ingest them in the background; poll GET /v1/jobs/{job_id}."""
+    state = state_of(request)
+    if len(files) > MAX_UPLOAD_FILES:
+        raise HTTPException(413, f"at most {MAX_UPLOAD_FILES} files per upload; send the rest "
+                                 "in another request")
+    limit = int(state.settings.max_file_mb * 1e6)
+    uploads = []
+    for item in files:
+        data = await item.read(limit + 1)
+        if len(data) > limit:
+            raise HTTPException(413, f"{item.filename!r} is over the {limit / 1e6:.0f} MB "
+                                     "limit per file (ASSISTANT_MAX_FILE_MB)")
+        uploads.append((item.filename or "upload", data))
+    meta = {"title": title if len(files) == 1 else None, "doc_type": doc_type,
+            "committee": committee, "meeting_date": meeting_date, "restricted": restricted}
+    job = state.jobs.submit(uploads, meta)
+    return _job(job)
+
+
+@router.get("/v1/jobs/{job_id}", response_model=JobModel)
+def job_status(job_id: str, request: Request, caller: Annotated[Caller, Depends(writer)]) -> Any:
+    """An upload job's progress and per-file results."""
+    job = state_of(request).jobs.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return _job(job)
+
+
+@router.delete("/v1/documents/{doc_id}", status_code=204)
+def delete_document(doc_id: str, request: Request, caller: Annotated[Caller, Depends(writer)]) -> None:
+    """Remove a document from the index."""
+    state = state_of(request)
+    with state.assistant() as assistant:
+        _visible(assistant.index.document, doc_id, caller)
+    removed, _ = remove([doc_id], state.settings)
+    if not removed:
+        raise HTTPException(404, f"no document {doc_id!r}")
+
+
+def _visible(load: Any, doc_id: str, caller: Caller) -> Any:
+    """The document, or 404 (also when it is restricted and the caller may not see it)."""
+    try:
+        document = load(doc_id)
+    except DocumentNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    if document.restricted and not caller.sees_restricted:
+        raise HTTPException(404, f"no document {doc_id!r} in the index")
+    return document
+
+
+def _public_source(source: str) -> str:
+    """Uploads are named by their file name, not by where the server keeps them."""
+    return "upload:" + source.rsplit("/", 1)[-1] if "/uploads/" in source else source
+
+
+def _job(job: Any) -> dict[str, Any]:
+    return {"job_id": job.job_id, "status": job.status, "files": job.files, "error": job.error}

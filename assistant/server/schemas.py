@@ -1,0 +1,157 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..records import DOC_TYPES
+from ..service import MAX_QUESTION_CHARS
+
+DocType = Literal["minutes", "decision", "report", "news", "other"]
+assert set(DOC_TYPES) == {"minutes", "decision", "report", "news", "other"}
+
+
+class FilterModel(BaseModel):
+    """Which documents a question may draw on."""
+
+    model_config = ConfigDict(extra="forbid")
+    committee: str | None = Field(default=None, max_length=200)
+    doc_types: list[DocType] | None = Field(default=None, max_length=5)
+    date_from: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date_to: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    doc_ids: list[str] | None = Field(default=None, max_length=100)
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    conversation_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    filters: FilterModel | None = None
+    stream: bool = False
+
+
+class CitationModel(BaseModel):
+    n: int
+    doc_id: str
+    title: str | None
+    doc_type: str | None
+    committee: str | None
+    meeting_date: str | None
+    page: int | None
+    section: str | None
+    quote: str
+    start: int
+    end: int
+    source: str | None
+    url: str | None
+    score: float
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    answerable: bool
+    conversation_id: str
+    citations: list[CitationModel]
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    k: int = Field(default=8, ge=1, le=50)
+    filters: FilterModel | None = None
+
+
+class PassageModel(BaseModel):
+    doc_id: str
+    title: str | None
+    start: int
+    end: int
+    page: int | None
+    page_end: int | None
+    section: str | None
+    text: str
+    score: float
+    doc_type: str | None
+    committee: str | None
+    meeting_date: str | None
+
+
+class SearchResponse(BaseModel):
+    results: list[PassageModel]
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str | None
+    doc_type: str
+    committee: str | None
+    meeting_date: str | None
+    publication_date: str | None
+    decision_status: str | None
+    url: str | None
+    source: str
+    format: str
+    restricted: bool
+
+
+class DocumentList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentSummary]
+
+
+class ChunkModel(BaseModel):
+    ordinal: int
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    section: str | None
+    text: str
+
+
+class DocumentDetail(DocumentSummary):
+    text: str
+    pages: int | None
+    extra: dict[str, Any]
+    chunks: list[ChunkModel]
+
+
+class FileOutcome(BaseModel):
+    filename: str
+    status: Literal["pending", "added", "updated", "unchanged", "failed"]
+    doc_id: str | None = None
+    reason: str | None = None
+
+
+class JobModel(BaseModel):
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    files: list[FileOutcome]
+    error: str | None = None
+
+
+class TurnModel(BaseModel):
+    question: str
+    answer: ChatResponse
+    created_at: str
+
+
+class ConversationModel(BaseModel):
+    conversation_id: str
+    turns: list[TurnModel]
+
+
+class OpenAIMessage(BaseModel):
+    role: str = Field(max_length=32)
+    content: str | list[dict[str, Any]] | None = None
+
+
+class OpenAIChatRequest(BaseModel):
+    model: str = Field(default="council-assistant", max_length=200)
+    messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
+    stream: bool = False
+    user: str | None = Field(default=None, max_length=200)

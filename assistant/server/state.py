@@ -1,0 +1,67 @@
+"""What the app holds: settings, keys, the open assistant (behind a lock), jobs, metrics."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+from ..config import Settings
+from ..errors import AssistantError, IndexMissing
+from ..service import Assistant
+from .auth import Caller, authenticate
+from .jobs import JobQueue
+
+MAX_BODY_BYTES = 1_000_000
+MAX_UPLOAD_FILES = 20
+
+
+@dataclass
+class Metrics:
+    """Counters and latency sums for the Prometheus endpoint."""
+
+    requests: dict[tuple[str, str, int], int] = field(default_factory=lambda: defaultdict(int))
+    latency_sum: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    latency_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    answers: int = 0
+    abstentions: int = 0
+
+
+class State:
+    """The app's shared state; queries share one assistant, serialised by a lock."""
+
+    def __init__(self, settings: Settings, keys: dict[str, frozenset[str]]):
+        self.settings = settings
+        self.keys = keys
+        self.lock = threading.RLock()
+        self.jobs = JobQueue(settings)
+        self.metrics = Metrics()
+        self._assistant: Assistant | None = None
+
+    def caller(self, request: Request) -> Caller:
+        return authenticate(request, self.keys)
+
+    @contextmanager
+    def assistant(self) -> Iterator[Assistant]:
+        """The open assistant, opened on first use; 503 while there is no index yet."""
+        with self.lock:
+            if self._assistant is None:
+                try:
+                    self._assistant = Assistant(self.settings)
+                except IndexMissing as exc:
+                    raise HTTPException(503, f"{exc}; or upload documents with "
+                                             "POST /v1/documents") from exc
+                except AssistantError as exc:
+                    raise HTTPException(503, str(exc)) from exc
+            yield self._assistant
+
+    def ready(self) -> dict[str, Any]:
+        with self.assistant() as assistant:
+            stats = assistant.index.stats()
+        return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"],
+                "generation": stats["generation"]}
