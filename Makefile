@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 QUESTION ?= What case management system does the London CRC use?
 
-.PHONY: install demo test lint eval bench bench-ingest bench-query clean
+.PHONY: install demo test lint eval serve bench bench-ingest bench-query bench-api clean
 
 install: $(VENV)/.installed
 
@@ -34,7 +34,13 @@ eval: install
 bench-query: install
 	$(BIN)/python scripts/bench_query.py
 
-bench: bench-ingest bench-query
+bench-api: install
+	$(BIN)/python scripts/bench_api.py
+
+serve: install
+	$(BIN)/assistant serve
+
+bench: bench-ingest bench-query bench-api
 
 clean:
 	rm -rf $(VENV) index/*.sqlite* index/*.faiss* index/manifest.json index/.lock

@@ -36,6 +36,8 @@ class ConversationStore:
         self.conn = sqlite3.connect(str(directory / DATABASE), isolation_level=None,
                                     check_same_thread=False, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")
+        # History may lose its last turns on power loss, but a chat need not wait for an fsync.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript("""
             CREATE TABLE IF NOT EXISTS turns (
                 conversation_id TEXT NOT NULL, n INTEGER NOT NULL, question TEXT NOT NULL,

@@ -25,6 +25,10 @@ CANDIDATES = 60
 # 0.815 at 1:1.5, 0.812 at 1:2); names, roles and numbers carry these questions.
 FUSION_WEIGHTS = [1.0, 1.5]
 COMMON_TERM_FLOOR = 1000
+# Words every kind of body uses; naming one ("the board") does not pick out a committee.
+BODY_WORDS = frozenset({"board", "committee", "council", "panel", "group", "forum", "cabinet",
+                        "partnership", "subcommittee", "sub", "meeting", "select", "scrutiny",
+                        "overview", "executive", "authority", "commission", "assembly"})
 
 
 @dataclass
@@ -172,7 +176,8 @@ class Retriever:
         asked = set(content_terms(question))
         named = []
         for name, own in words.items():
-            distinctive = {w for w in own if sum(w in other for other in words.values()) == 1}
+            distinctive = {w for w in own if sum(w in other for other in words.values()) == 1
+                           and w not in BODY_WORDS}
             if distinctive & asked:
                 named.append(name)
         return named

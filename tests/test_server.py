@@ -214,3 +214,28 @@ def test_serve_refuses_public_address_without_keys(tmp_path: Path) -> None:
                              "--index", str(tmp_path)], capture_output=True, text=True,
                             timeout=120, env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2 and "without API keys" in result.stderr
+
+
+def test_queries_keep_answering_while_an_upload_is_ingested(live: LiveServer) -> None:
+    writer = live.client("writer1")
+    statuses: list[int] = []
+    done = threading.Event()
+
+    def ask_repeatedly() -> None:
+        with live.client("reader1") as reader:
+            while not done.is_set():
+                statuses.append(reader.post("/v1/search", json={"query": "probation"}).status_code)
+
+    threads = [threading.Thread(target=ask_repeatedly) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    text = "\n\n".join(f"Item {i}. The Harbour Board noted berth {i} repairs." for i in range(200))
+    created = writer.post("/v1/documents", files=[("files", ("harbour.txt", text.encode()))])
+    job = wait_for_job(writer, created.json()["job_id"])
+    done.set()
+    for thread in threads:
+        thread.join()
+    assert job["files"][0]["status"] == "added"
+    assert statuses and set(statuses) == {200}
+    found = writer.post("/v1/search", json={"query": "Harbour Board berth repairs"}).json()
+    assert found["results"][0]["doc_id"] == "harbour"

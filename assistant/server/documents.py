@@ -10,10 +10,10 @@ from ..errors import DocumentNotFound
 from ..ingest import remove
 from .auth import Caller, require
 from .routes import reader, state_of
-from .schemas import DocType, DocumentDetail, DocumentList, JobModel
+from .schemas import ERRORS, DocType, DocumentDetail, DocumentList, JobModel
 from .state import MAX_UPLOAD_FILES
 
-router = APIRouter()
+router = APIRouter(responses=ERRORS)
 
 
 def writer(request: Request) -> Caller:
@@ -30,7 +30,7 @@ def list_documents(
     doc_type: DocType | None = None,
     date_from: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
     date_to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
     """Documents in the index, paged, optionally by committee, type and meeting date."""

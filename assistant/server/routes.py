@@ -15,6 +15,7 @@ from ..answering import Answer
 from ..retrieval import Filters
 from .auth import Caller, require
 from .schemas import (
+    ERRORS,
     ChatRequest,
     ChatResponse,
     ConversationModel,
@@ -26,7 +27,7 @@ from .schemas import (
 from .state import State
 
 MODEL_ID = "council-assistant"
-router = APIRouter()
+router = APIRouter(responses=ERRORS)
 
 
 def state_of(request: Request) -> State:
@@ -54,7 +55,12 @@ def ask(state: State, message: str, conversation_id: str | None, filters: Filter
     return answer
 
 
-@router.post("/v1/chat", response_model=ChatResponse)
+STREAMED: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"text/event-stream": {}},
+    "description": "The answer (JSON), or server-sent events when `stream` is true"}}
+
+
+@router.post("/v1/chat", response_model=ChatResponse, responses=STREAMED)
 def chat(body: ChatRequest, request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
     """Answer a question with citations; `stream: true` answers as server-sent events."""
     state = state_of(request)
@@ -110,16 +116,19 @@ def models(caller: Annotated[Caller, Depends(reader)]) -> dict[str, Any]:
         {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "council-assistant"}]}
 
 
-@router.post("/v1/chat/completions")
+@router.post("/v1/chat/completions", responses=STREAMED)
 def chat_completions(body: OpenAIChatRequest, request: Request,
                      caller: Annotated[Caller, Depends(reader)]) -> Any:
     """OpenAI chat completions: the reply is the answer with its sources listed under it;
     the structured citations ride in the extra `citations` field."""
-    questions = [_text(m.content) for m in body.messages if m.role == "user" and m.content]
-    if not questions or not questions[-1].strip():
-        raise HTTPException(422, "messages must include a user message with text")
-    question = questions[-1][:2000]
-    answer = ask(state_of(request), question, None, to_filters(None, caller), questions[:-1])
+    questions = [q for m in body.messages if m.role == "user" and (q := _text(m.content).strip())]
+    if questions:
+        question = questions[-1][:2000]
+        answer = ask(state_of(request), question, None, to_filters(None, caller), questions[:-1])
+    else:  # a front end may open with only a system message: ask for a question, politely
+        question = ""
+        answer = Answer("Ask a question about the council's documents, and I will answer it "
+                        "with citations.", False, "", [])
     content = render_plain(answer)
     created = int(time.time())
     completion_id = f"chatcmpl-{answer.conversation_id}"

@@ -155,3 +155,17 @@ class OpenAIChatRequest(BaseModel):
     messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
     user: str | None = Field(default=None, max_length=200)
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a sentence saying what is wrong and what to do."""
+
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": text} for code, text in (
+        (400, "Bad request"), (401, "Missing or unknown API key"),
+        (403, "The key lacks the scope"), (404, "Not found"), (413, "Over a size limit"),
+        (503, "No index yet, or it does not match the model"))
+}

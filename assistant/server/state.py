@@ -52,7 +52,9 @@ class State:
         with self.lock:
             if self._assistant is None:
                 try:
-                    self._assistant = Assistant(self.settings)
+                    assistant = Assistant(self.settings)
+                    assistant.embedder.encode(["warm-up"], progress=False)  # load the model now
+                    self._assistant = assistant
                 except IndexMissing as exc:
                     raise HTTPException(503, f"{exc}; or upload documents with "
                                              "POST /v1/documents") from exc
