@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from test_server import LiveServer
+from test_server import LiveServer, serve_copy
 
 from assistant.config import Settings
 
@@ -19,12 +18,7 @@ KEY = "fuzz1=read+write+restricted"
 @pytest.fixture(scope="module")
 def fuzz_server(seed_index: Settings, tmp_path_factory: pytest.TempPathFactory
                 ) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("fuzzed")
-    served = seed_index.model_copy(update={"index": folder / "index"})
-    shutil.copytree(seed_index.index, served.index)
-    server = LiveServer(served, KEY)
-    yield server
-    server.stop()
+    yield from serve_copy(seed_index, tmp_path_factory.mktemp("fuzzed"), KEY)
 
 
 def test_api_conforms_to_its_schema(fuzz_server: LiveServer) -> None:

@@ -20,6 +20,7 @@ from conftest import pdf_sample
 
 from assistant.config import Settings
 from assistant.server import create_app
+from assistant.server.auth import parse_keys
 
 KEYS = "reader1=read,writer1=read+write,boss1=read+write+restricted"
 SECRET = "Quillfeather depot lease to Marbleway Holdings"
@@ -55,14 +56,18 @@ class LiveServer:
         self.thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def live(seed_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("served")
+def serve_copy(seed_index: Settings, folder: Path, keys: str) -> Iterator[LiveServer]:
+    """A live server over a private copy of the seed index."""
     settings = seed_index.model_copy(update={"index": folder / "index"})
     shutil.copytree(seed_index.index, settings.index)
-    server = LiveServer(settings, KEYS)
+    server = LiveServer(settings, keys)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def live(seed_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from serve_copy(seed_index, tmp_path_factory.mktemp("served"), KEYS)
 
 
 def wait_for_job(client: httpx.Client, job_id: str) -> dict:
@@ -239,3 +244,13 @@ def test_queries_keep_answering_while_an_upload_is_ingested(live: LiveServer) ->
     assert statuses and set(statuses) == {200}
     found = writer.post("/v1/search", json={"query": "Harbour Board berth repairs"}).json()
     assert found["results"][0]["doc_id"] == "harbour"
+
+
+def test_key_parsing_from_variable_and_file(tmp_path: Path) -> None:
+    keys_file = tmp_path / "keys"
+    keys_file.write_text("# officers\nofficer9=read+write\n")
+    keys = parse_keys("k1=read, k2=read+write+restricted", keys_file)
+    assert keys == {"k1": {"read"}, "k2": {"read", "write", "restricted"},
+                    "officer9": {"read", "write"}}
+    with pytest.raises(ValueError, match="scopes from read, write, restricted"):
+        parse_keys("k3=admin")
