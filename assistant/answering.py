@@ -98,6 +98,8 @@ def compose(
     for candidate in candidates:
         if len(chosen) == MAX_SENTENCES or candidate.score < 0.8 * best:
             break
+        if chosen and candidate.coverage < ANSWERABLE_COVERAGE:
+            continue  # every cited sentence must be evidence in its own right
         if all(_apart(candidate, other) for other in chosen):
             chosen.append(candidate)
     citations = [_citation(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..config import Settings, get_settings
@@ -26,17 +28,30 @@ def create_app(settings: Settings | None = None, keys: str | None = None) -> Fas
     settings = settings or get_settings()
     spec = keys if keys is not None else os.environ.get("ASSISTANT_API_KEYS")
     keys_file = os.environ.get("ASSISTANT_API_KEYS_FILE")
-    from pathlib import Path
-
     state = State(settings, parse_keys(spec, Path(keys_file) if keys_file else None))
     app = FastAPI(title="Council documents assistant", version=__version__,
                   description="Cited answers from council minutes, decisions and reports.")
     app.state.assistant_state = state
     app.include_router(routes.router)
     app.include_router(documents.router)
+    _web(app)
     _ops(app, state)
     _limits_and_errors(app, state)
     return app
+
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+
+
+def _web(app: FastAPI) -> None:
+    """The chat page at / and its files under /static; nothing is fetched from elsewhere."""
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(WEB / "index.html", headers={
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+                                       "frame-ancestors 'none'"})
 
 
 def _ops(app: FastAPI, state: State) -> None:

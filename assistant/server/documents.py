@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse
 
 from ..errors import DocumentNotFound
 from ..ingest import remove
 from .auth import Caller, require
 from .routes import reader, state_of
-from .schemas import ERRORS, DocType, DocumentDetail, DocumentList, JobModel
+from .schemas import ERRORS, DocType, DocumentDetail, DocumentList, Facets, JobModel, Me
 from .state import MAX_UPLOAD_FILES
 
 router = APIRouter(responses=ERRORS)
@@ -41,6 +43,42 @@ def list_documents(
     return {"total": total, "offset": offset, "limit": limit,
             "documents": [{**d.metadata(), "doc_id": d.doc_id, "source": _public_source(d.source),
                            "format": d.format} for d in documents]}
+
+
+@router.get("/v1/facets", response_model=Facets)
+def facets(request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
+    """The choices a search can be narrowed by: committees, types and the meeting dates."""
+    with state_of(request).assistant() as assistant:
+        return assistant.index.facets(include_restricted=caller.sees_restricted)
+
+
+@router.get("/v1/me", response_model=Me)
+def me(request: Request) -> Any:
+    """Whether keys are required here, and what the caller's key may do."""
+    state = state_of(request)
+    required = bool(state.keys)
+    try:
+        caller = state.caller(request)
+    except HTTPException:
+        return {"auth_required": required, "authenticated": False, "scopes": []}
+    return {"auth_required": required, "authenticated": True, "scopes": sorted(caller.scopes)}
+
+
+@router.get("/v1/documents/{doc_id}/file", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def original_file(doc_id: str, request: Request,
+                  caller: Annotated[Caller, Depends(reader)]) -> Any:
+    """The original file a document was ingested from (PDFs open at `#page=N`)."""
+    with state_of(request).assistant() as assistant:
+        document = _visible(assistant.index.document, doc_id, caller)
+    path = Path(document.source)
+    if not path.is_file():
+        raise HTTPException(404, f"the original file of {doc_id!r} is no longer on the server")
+    media = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    return FileResponse(path, media_type=media.get(document.format, "text/plain; charset=utf-8"),
+                        headers={"Content-Security-Policy": "sandbox",
+                                 "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentDetail)

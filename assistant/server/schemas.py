@@ -157,6 +157,19 @@ class OpenAIChatRequest(BaseModel):
     user: str | None = Field(default=None, max_length=200)
 
 
+class Facets(BaseModel):
+    committees: list[str]
+    doc_types: list[str]
+    date_min: str | None
+    date_max: str | None
+
+
+class Me(BaseModel):
+    auth_required: bool
+    authenticated: bool
+    scopes: list[str]
+
+
 class ErrorResponse(BaseModel):
     """Every error: a sentence saying what is wrong and what to do."""
 

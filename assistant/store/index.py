@@ -127,6 +127,19 @@ class Index:
             self._cache[name] = cached
         return cached[1]
 
+    def facets(self, include_restricted: bool = False) -> dict[str, Any]:
+        """Committees, document types and the range of meeting dates, for filter choices."""
+        where = "" if include_restricted else "WHERE restricted = 0"
+        committees = [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT committee FROM documents {where} ORDER BY committee") if r[0]]
+        types = [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT doc_type FROM documents {where} ORDER BY doc_type")]
+        dates = self.conn.execute(
+            "SELECT MIN(COALESCE(meeting_date, publication_date)), "
+            f"MAX(COALESCE(meeting_date, publication_date)) FROM documents {where}").fetchone()
+        return {"committees": committees, "doc_types": types, "date_min": dates[0],
+                "date_max": dates[1]}
+
     def document_headers(self, doc_ids: set[str]) -> dict[str, Document]:
         """Documents' metadata without their text or extra fields: cheap, for ranking."""
         ids = list(doc_ids)
