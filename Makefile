@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 QUESTION ?= What case management system does the London CRC use?
 
-.PHONY: install demo test lint eval serve bench bench-ingest bench-query bench-api clean
+.PHONY: install demo test lint eval serve bench bench-ingest bench-query bench-api teams-package clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,9 @@ serve: install
 	$(BIN)/assistant serve
 
 bench: bench-ingest bench-query bench-api
+
+teams-package: install
+	$(BIN)/python scripts/teams_package.py
 
 clean:
 	rm -rf $(VENV) index/*.sqlite* index/*.faiss* index/manifest.json index/.lock

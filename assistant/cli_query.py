@@ -48,6 +48,11 @@ def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--skip-qmsum", action="store_true")
 
 
+    p = sub.add_parser("feedback", parents=[common],
+                       help="verdicts people gave the Slack and Teams answers (JSON Lines with --json)")
+    p.add_argument("--verdict", choices=["helpful", "not_helpful"], help="only this verdict")
+
+
 _EXTENSIONS.append(_add_parsers)
 
 
@@ -163,6 +168,27 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         report["qmsum"] = qmsum.metrics
     if args.json:
         print(json.dumps(report))
+    return 0
+
+
+@command("feedback")
+def _feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from .bots.store import BotStore
+
+    store = BotStore(settings.index)
+    try:
+        records = store.feedback(args.verdict, limit=1_000_000)
+    finally:
+        store.close()
+    if args.json:  # one object a line, ready to turn into evaluation questions
+        for record in records:
+            print(json.dumps(record.as_json(), ensure_ascii=False))
+        return 0
+    if not records:
+        print("No feedback recorded yet.")
+    for record in records:
+        print(f"{record.created_at}  {record.verdict:<11}  {record.platform:<5}  {record.question}")
+        print(f"    {' '.join(record.answer.get('answer', '').split())[:160]}")
     return 0
 
 

@@ -14,7 +14,7 @@ BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 class Settings(BaseSettings):
     """Everything configurable; CLI options override these per call."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", populate_by_name=True)
 
     index: Path = Field(default=Path("index"), description="Index directory")
     model: str = Field(
@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     progress: bool | None = Field(
         default=None, description="Progress bar; default: only when stderr is a terminal"
     )
+    public_url: str | None = Field(
+        default=None, description="This service's public base URL, for links in bot answers"
+    )
+    # The bots read the names Slack's and Microsoft's own documentation uses, unprefixed.
+    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    teams_app_id: str | None = Field(default=None, validation_alias="TEAMS_APP_ID")
+    teams_app_password: str | None = Field(default=None, validation_alias="TEAMS_APP_PASSWORD")
+    teams_app_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_APP_TENANT_ID")
+    teams_webhook_secret: str | None = Field(default=None, validation_alias="TEAMS_WEBHOOK_SECRET")
 
 
 @lru_cache(maxsize=1)

@@ -74,6 +74,9 @@ class FollowUp:
     context: str
     terms: list[str]
     documents: list[str]
+    # True when the question points back ("that CRC"); a short question that does not may
+    # still stand alone ("What does BOOST stand for?"), so it is tried alone first.
+    points_back: bool = True
 
 
 def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
@@ -81,10 +84,11 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     if not turns:
         return None
     own_terms = content_terms(question)
-    if not _ANAPHORA.search(question) and len(own_terms) > 3:
+    points_back = bool(_ANAPHORA.search(question))
+    if not points_back and len(own_terms) > 3:
         return None
     last = turns[-1]
     context = last.query if len(last.query) < 400 else last.question
     cited = [c["doc_id"] for c in last.answer.get("citations", []) if last.answer.get("answerable")]
     terms = [t for t in content_terms(context) if t not in own_terms]
-    return FollowUp(context, terms, list(dict.fromkeys(cited)))
+    return FollowUp(context, terms, list(dict.fromkeys(cited)), points_back)

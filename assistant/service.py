@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .answering import Answer, compose, evidence_strength, idf_from
 from .config import Settings, get_settings
-from .conversation import ConversationStore, Turn, new_conversation_id, resolve
+from .conversation import ConversationStore, FollowUp, Turn, new_conversation_id, resolve
 from .ingest import get_embedder, open_index
 from .retrieval import Filters, Passage, Retriever
 
@@ -38,6 +38,17 @@ class Assistant:
         if not turns and history:
             turns = [Turn(q, q, {}, "") for q in history[-3:]]
         follow_up = resolve(question, turns)
+        answer, query = None, ""
+        if not (follow_up and follow_up.points_back):
+            answer, query = self._answer(question, conversation_id, filters, None)
+        if follow_up and (answer is None or not answer.answerable):
+            answer, query = self._answer(question, conversation_id, filters, follow_up)
+        assert answer is not None
+        self.conversations.add(conversation_id, question, query, answer.as_json())
+        return answer
+
+    def _answer(self, question: str, conversation_id: str, filters: Filters | None,
+                follow_up: FollowUp | None) -> tuple[Answer, str]:
         plan = self.retriever.plan(question, follow_up.context if follow_up else "")
         if follow_up:
             plan.boost_docs = {doc_id: 1.5 for doc_id in follow_up.documents}
@@ -45,8 +56,7 @@ class Assistant:
         idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
         answer = compose(question, passages, idf, conversation_id,
                          follow_up.terms if follow_up else None)
-        self.conversations.add(conversation_id, question, plan.text, answer.as_json())
-        return answer
+        return answer, plan.text
 
     def restricted_ids(self) -> set[str]:
         """Ids of the documents marked restricted."""

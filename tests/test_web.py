@@ -75,6 +75,14 @@ def test_ask_cite_follow_up_and_not_found(web: LiveServer, page: Page) -> None:
     page.screenshot(path=str(SHOTS / "citation.png"))
     page.get_by_role("button", name="Close the document").click()
 
+    # the link a Slack or Teams answer carries opens the same highlighted passage
+    cited = web.client("reader1").post("/v1/chat", json={"message": "What case management "
+                                       "system does the London CRC use?"}).json()["citations"][0]
+    page.goto(f"{web.url}/#doc={cited['doc_id']}&start={cited['start']}&end={cited['end']}")
+    expect(mark).to_have_text(cited["quote"])
+    expect(mark).to_be_in_viewport()
+    page.get_by_role("button", name="Close the document").click()
+
     ask(page, "Tell me about the probation inspection in Northamptonshire")
     ask(page, "Which company owns that CRC?")
     expect(page.locator("#thread > li").last.locator(".answer")).to_contain_text("Sodexo")

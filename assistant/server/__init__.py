@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +33,37 @@ def create_app(settings: Settings | None = None, keys: str | None = None) -> Fas
     keys_file = os.environ.get("ASSISTANT_API_KEYS_FILE")
     state = State(settings, parse_keys(spec, Path(keys_file) if keys_file else None))
     app = FastAPI(title="Council documents assistant", version=__version__,
-                  description="Cited answers from council minutes, decisions and reports.")
+                  description="Cited answers from council minutes, decisions and reports.",
+                  lifespan=_warm_up(state))
     app.state.assistant_state = state
     app.include_router(routes.router)
     app.include_router(documents.router)
+    from ..bots import install  # the bots build on this package, so they come in last
+
+    app.state.bot_store = install(app, state)
     _web(app)
     _ops(app, state)
     _limits_and_errors(app, state)
     return app
+
+
+def _warm_up(state: State) -> Any:
+    """Open the index and load the model while the server starts, so the first question is
+    not the slow one (Teams' outgoing webhook allows five seconds); requests wait on it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_open_quietly, args=(state,), daemon=True).start()
+        yield
+
+    return lifespan
+
+
+def _open_quietly(state: State) -> None:
+    try:
+        state.ready()
+    except HTTPException as exc:  # no index yet: the first request says so
+        log.warning("%s", exc.detail)
 
 
 WEB = Path(__file__).resolve().parents[1] / "web"

@@ -46,15 +46,6 @@ def to_filters(model: FilterModel | None, caller: Caller) -> Filters:
     return Filters(**data, include_restricted=caller.sees_restricted)
 
 
-def ask(state: State, message: str, conversation_id: str | None, filters: Filters,
-        history: list[str] | None = None) -> Answer:
-    with state.assistant() as assistant:
-        answer = assistant.ask(message, conversation_id, filters, history)
-    state.metrics.answers += 1
-    state.metrics.abstentions += 0 if answer.answerable else 1
-    return answer
-
-
 STREAMED: dict[int | str, dict[str, Any]] = {200: {
     "content": {"text/event-stream": {}},
     "description": "The answer (JSON), or server-sent events when `stream` is true"}}
@@ -64,7 +55,7 @@ STREAMED: dict[int | str, dict[str, Any]] = {200: {
 def chat(body: ChatRequest, request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
     """Answer a question with citations; `stream: true` answers as server-sent events."""
     state = state_of(request)
-    answer = ask(state, body.message, body.conversation_id, to_filters(body.filters, caller))
+    answer = state.ask(body.message, body.conversation_id, to_filters(body.filters, caller))
     if not body.stream:
         return answer.as_json()
     return StreamingResponse(_chat_events(answer), media_type="text/event-stream")
@@ -124,7 +115,7 @@ def chat_completions(body: OpenAIChatRequest, request: Request,
     questions = [q for m in body.messages if m.role == "user" and (q := _text(m.content).strip())]
     if questions:
         question = questions[-1][:2000]
-        answer = ask(state_of(request), question, None, to_filters(None, caller), questions[:-1])
+        answer = state_of(request).ask(question, None, to_filters(None, caller), questions[:-1])
     else:  # a front end may open with only a system message: ask for a question, politely
         question = ""
         answer = Answer("Ask a question about the council's documents, and I will answer it "

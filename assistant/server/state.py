@@ -11,8 +11,10 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
+from ..answering import Answer
 from ..config import Settings
 from ..errors import AssistantError, IndexMissing
+from ..retrieval import Filters
 from ..service import Assistant
 from .auth import Caller, authenticate
 from .jobs import JobQueue
@@ -61,6 +63,15 @@ class State:
                 except AssistantError as exc:
                     raise HTTPException(503, str(exc)) from exc
             yield self._assistant
+
+    def ask(self, message: str, conversation_id: str | None, filters: Filters,
+            history: list[str] | None = None) -> Answer:
+        """The one answering path of every interface: API, web page and bots."""
+        with self.assistant() as assistant:
+            answer = assistant.ask(message, conversation_id, filters, history)
+        self.metrics.answers += 1
+        self.metrics.abstentions += 0 if answer.answerable else 1
+        return answer
 
     def ready(self) -> dict[str, Any]:
         with self.assistant() as assistant:

@@ -46,6 +46,16 @@ async function start() {
   $("upload-form").hidden = !state.scopes.includes("write");
   await loadFacets();
   if (state.conversation) await restoreConversation();
+  await openLinkedPassage();
+}
+
+// Chat bots link a source as /#doc=ID&start=S&end=E&page=P: open it highlighted.
+async function openLinkedPassage() {
+  const link = new URLSearchParams(location.hash.slice(1));
+  if (!link.get("doc")) return;
+  const number = (name) => Number.parseInt(link.get(name) || "0", 10) || 0;
+  await openDocument(link.get("doc"), { start: number("start"), end: number("end"),
+    page: number("page") || null });
 }
 
 async function loadFacets() {
@@ -292,6 +302,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("viewer-close").addEventListener("click", () => { $("viewer").hidden = true; $("question").focus(); });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("viewer").hidden = true; });
   $("key-button").addEventListener("click", () => askForKey());
+  window.addEventListener("hashchange", () => openLinkedPassage().catch(console.error));
   $("key-form").addEventListener("submit", () => {
     state.key = $("key-input").value.trim();
     sessionStorage.setItem("assistant-key", state.key);

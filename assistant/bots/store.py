@@ -1,0 +1,109 @@
+"""What the bots remember beside the index: deliveries seen, answers given, feedback."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATABASE = "bots.sqlite"
+VERDICTS = ("helpful", "not_helpful")
+
+
+@dataclass
+class Feedback:
+    """One person's verdict on one bot answer, with the question and answer it judged."""
+
+    answer_id: str
+    platform: str
+    conversation_id: str
+    question: str
+    answer: dict[str, Any]
+    verdict: str
+    user: str
+    created_at: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"answer_id": self.answer_id, "platform": self.platform,
+                "conversation_id": self.conversation_id, "question": self.question,
+                "answer": self.answer, "verdict": self.verdict, "user": self.user,
+                "created_at": self.created_at}
+
+
+class BotStore:
+    """A small SQLite file, so a restart neither answers a retried event twice nor loses votes."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.Lock()
+        self.conn = sqlite3.connect(str(directory / DATABASE), isolation_level=None,
+                                    check_same_thread=False, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.executescript("""
+            CREATE TABLE IF NOT EXISTS deliveries (
+                platform TEXT NOT NULL, delivery_id TEXT NOT NULL,
+                received_at TEXT NOT NULL DEFAULT (datetime('now')),
+                PRIMARY KEY (platform, delivery_id));
+            CREATE TABLE IF NOT EXISTS answers (
+                answer_id TEXT PRIMARY KEY, platform TEXT NOT NULL,
+                conversation_id TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (datetime('now')));
+            CREATE TABLE IF NOT EXISTS feedback (
+                answer_id TEXT NOT NULL REFERENCES answers(answer_id), user TEXT NOT NULL,
+                verdict TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')),
+                PRIMARY KEY (answer_id, user));
+        """)
+
+    def first_delivery(self, platform: str, delivery_id: str) -> bool:
+        """True the first time a delivery id is seen; False for every retry of it."""
+        with self.lock:
+            self.conn.execute("DELETE FROM deliveries WHERE received_at < datetime('now', '-2 days')")
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO deliveries (platform, delivery_id) VALUES (?, ?)",
+                (platform, delivery_id))
+            return cursor.rowcount == 1
+
+    def record_answer(self, platform: str, conversation_id: str, question: str,
+                      answer: dict[str, Any]) -> str:
+        """Keep an answer a feedback button can point at; returns its id."""
+        answer_id = uuid.uuid4().hex
+        with self.lock:
+            self.conn.execute(
+                "INSERT INTO answers (answer_id, platform, conversation_id, question, answer) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (answer_id, platform, conversation_id, question, json.dumps(answer)))
+        return answer_id
+
+    def record_feedback(self, answer_id: str, user: str, verdict: str) -> bool:
+        """Store (or change) a person's verdict; False when the answer is unknown."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+        with self.lock:
+            if not self.conn.execute("SELECT 1 FROM answers WHERE answer_id = ?",
+                                     (answer_id,)).fetchone():
+                return False
+            self.conn.execute(
+                "INSERT INTO feedback (answer_id, user, verdict) VALUES (?, ?, ?) "
+                "ON CONFLICT (answer_id, user) DO UPDATE SET verdict = excluded.verdict, "
+                "created_at = datetime('now')", (answer_id, user, verdict))
+        return True
+
+    def feedback(self, verdict: str | None = None, limit: int = 1000) -> list[Feedback]:
+        """Recorded verdicts, newest first, with the question and answer each judged."""
+        sql = ("SELECT f.answer_id, a.platform, a.conversation_id, a.question, a.answer, "
+               "f.verdict, f.user, f.created_at FROM feedback f JOIN answers a USING (answer_id)")
+        params: tuple[Any, ...] = ()
+        if verdict:
+            sql += " WHERE f.verdict = ?"
+            params = (verdict,)
+        sql += " ORDER BY f.created_at DESC, f.rowid DESC LIMIT ?"
+        with self.lock:
+            rows = self.conn.execute(sql, (*params, limit)).fetchall()
+        return [Feedback(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7]) for r in rows]
+
+    def close(self) -> None:
+        self.conn.close()
