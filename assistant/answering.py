@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +102,50 @@ def compose(
             continue  # every cited sentence must be evidence in its own right
         if all(_apart(candidate, other) for other in chosen):
             chosen.append(candidate)
+    chosen = _with_lists(chosen)
     citations = [_citation(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
                  for i, c in enumerate(chosen)]
     text = " ".join(f"{_tidy(c.quote)} [{c.n}]" for c in citations)
     return Answer(text, True, conversation_id, citations)
+
+
+_LIST_ITEM = re.compile(r"\s*(\d{1,2}[.)]|\(?[a-z]\)|[-•·*–])\s+\S")
+LIST_CHARS = 1500
+
+
+def _with_lists(chosen: list[_Candidate]) -> list[_Candidate]:
+    """A sentence that leads into a list ("The inspectors made six recommendations:") says
+    little without it: its quote runs on through the list's items, within LIST_CHARS. When
+    the best sentence leads a list, the list is the answer, alone."""
+    out: list[_Candidate] = []
+    for candidate in chosen:
+        document = candidate.passage.document
+        if document is not None and document.text[candidate.start:candidate.end].rstrip().endswith(":"):
+            end = _list_end(document.text, candidate.end)
+            if end > candidate.end and not out:
+                return [replace(candidate, end=end)]
+            candidate = replace(candidate, end=end)
+        if all(_apart(candidate, other) for other in out):
+            out.append(candidate)
+    return out
+
+
+def _list_end(text: str, end: int) -> int:
+    """The end of the list that follows a lead-in ending at `end` (or `end` when none does)."""
+    position, last, items = end, end, 0
+    while position < len(text):
+        line_end = text.find("\n", position)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[position:line_end]
+        if line.strip():
+            is_item = bool(_LIST_ITEM.match(line))
+            leads_on = line.rstrip().endswith(":") and len(line) < 200 and not items
+            if not (is_item or leads_on) or line_end - end > LIST_CHARS:
+                break
+            items += is_item
+            last = position + len(line.rstrip())
+        position = line_end + 1
+    return last if items else end
 
 
 def evidence_strength(question: str, passages: list[Passage], idf: Callable[[str], float],

@@ -114,6 +114,22 @@ def test_follow_up_questions_use_the_conversation(assistant: Assistant, first: s
     assert [t.question for t in turns] == [first, follow_up]
 
 
+def test_a_standalone_question_in_a_conversation_is_not_bent_by_earlier_turns(
+        assistant: Assistant) -> None:
+    opening = assistant.ask("Who gets the Quillfeather depot lease?")
+    answer = assistant.ask("What does BOOST stand for?", opening.conversation_id)
+    assert answer.answerable and "Burnt Oak Opportunity Support Team" in answer.answer
+
+
+def test_a_sentence_leading_into_a_list_is_quoted_with_the_list(assistant: Assistant) -> None:
+    answer = assistant.ask("What did the inspectors recommend for the London CRC?")
+    [citation] = answer.citations
+    assert citation.quote.startswith("The inspectors made six recommendations")
+    assert "1. Ensure, in all cases" in citation.quote
+    assert citation.quote.endswith("large-scale performance improvement project.")
+    assert "6. Use management information" in answer.answer
+
+
 def test_conversations_persist_in_sqlite(seed_index: Settings) -> None:
     first = Assistant(seed_index)
     conversation = first.ask("What does BOOST stand for?").conversation_id
