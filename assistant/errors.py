@@ -31,3 +31,7 @@ class IndexBusy(AssistantError):
 
 class DocumentNotFound(AssistantError):
     """No document with that id is in the index."""
+
+
+class ConfigurationError(AssistantError, ValueError):
+    """A setting (environment variable or option) has a value that cannot be used."""

@@ -389,3 +389,18 @@ def test_teams_app_package(tmp_path: Path) -> None:
         assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
     assert manifest["bots"][0]["botId"] == env["TEAMS_APP_ID"]
     assert manifest["validDomains"] == ["minutes.example.gov.uk"] and "{{" not in json.dumps(manifest)
+
+
+def test_bad_or_missing_bot_settings_are_named(seed_index: Settings, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from assistant.errors import ConfigurationError
+    from assistant.server import create_app
+
+    settings = seed_index.model_copy(update={"index": tmp_path / "index"})
+    with pytest.raises(ConfigurationError, match="TEAMS_WEBHOOK_SECRET must be the base64"):
+        create_app(settings.model_copy(update={"teams_webhook_secret": "not base64!"}), "")
+    client = TestClient(create_app(settings.model_copy(update={"slack_signing_secret": "x"}), ""))
+    unset = client.post("/slack/events", content=b"{}")
+    assert unset.status_code == 503 and "SLACK_BOT_TOKEN" in unset.json()["detail"]
+    assert "TEAMS_WEBHOOK_SECRET" in client.post("/teams/webhook", content=b"{}").json()["detail"]

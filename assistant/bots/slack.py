@@ -60,7 +60,8 @@ class SlackBot:
         self.store = store
         settings = state.settings
         secret = settings.slack_signing_secret
-        self.verifier = SignatureVerifier(secret) if secret and secret.strip() else None
+        configured = secret and secret.strip() and settings.slack_bot_token
+        self.verifier = SignatureVerifier(secret) if configured and secret else None
         self.retry_handlers = [AsyncRateLimitErrorRetryHandler(max_retry_count=3),
                                AsyncConnectionErrorRetryHandler(max_retry_count=2)]
         base_url = settings.slack_api_url.rstrip("/") + "/"

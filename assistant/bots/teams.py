@@ -35,6 +35,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from ..config import Settings
+from ..errors import ConfigurationError
 from ..retrieval import Filters
 from ..server.state import State
 from .render import plain_text, teams_card, teams_text
@@ -155,7 +156,7 @@ def _webhook_key(secret: str) -> bytes:
     try:
         return base64.b64decode(secret, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValueError("TEAMS_WEBHOOK_SECRET must be the base64 security token Teams shows "
+        raise ConfigurationError("TEAMS_WEBHOOK_SECRET must be the base64 security token Teams shows "
                          "when the outgoing webhook is created") from exc
 
 

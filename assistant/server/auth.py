@@ -8,6 +8,8 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from ..errors import ConfigurationError
+
 SCOPES = ("read", "write", "restricted")
 
 
@@ -38,7 +40,7 @@ def parse_keys(spec: str | None, keys_file: Path | None = None) -> dict[str, fro
         wanted = frozenset(s.strip() for s in (scopes or "read").split("+") if s.strip())
         unknown = wanted - set(SCOPES)
         if not key or unknown:
-            raise ValueError(f"bad API key entry {entry.strip()!r}: use KEY=scope+scope with "
+            raise ConfigurationError(f"bad API key entry {entry.strip()!r}: use KEY=scope+scope with "
                              f"scopes from {', '.join(SCOPES)}")
         keys[key] = wanted
     return keys
