@@ -104,6 +104,9 @@ def test_unanswerable_is_declined_with_related_passages(assistant: Assistant) ->
      "Sodexo"),
     ("What did the Barnet board hear about probation reform?", "When does that start?",
      "Spring 2021"),
+    ("What did the select committee hear about probation in December 2018?",
+     "Who presented to them?", "Becky Canning"),
+    ("What does BOOST stand for?", "Who said that?", "Reducing Offending Officer"),
 ])
 def test_follow_up_questions_use_the_conversation(assistant: Assistant, first: str,
                                                   follow_up: str, expected: str) -> None:
@@ -128,6 +131,18 @@ def test_a_sentence_leading_into_a_list_is_quoted_with_the_list(assistant: Assis
     assert "1. Ensure, in all cases" in citation.quote
     assert citation.quote.endswith("large-scale performance improvement project.")
     assert "6. Use management information" in answer.answer
+
+
+@pytest.mark.parametrize(("first", "follow_up"), [
+    ("Tell me about the probation inspection in Northamptonshire",
+     "What about car parking charges there?"),
+    ("What did the Barnet board hear about probation reform?",
+     "How much will that cost the council?"),
+])
+def test_a_follow_up_the_documents_do_not_answer_is_declined(assistant: Assistant, first: str,
+                                                              follow_up: str) -> None:
+    opening = assistant.ask(first)
+    assert not assistant.ask(follow_up, opening.conversation_id).answerable
 
 
 def test_conversations_persist_in_sqlite(seed_index: Settings) -> None:
