@@ -104,8 +104,8 @@ def compose(
     for candidate in candidates:
         if len(chosen) == MAX_SENTENCES or candidate.score < 0.8 * best:
             break
-        if chosen and candidate.coverage < ANSWERABLE_COVERAGE:
-            continue  # every cited sentence must be evidence in its own right
+        if chosen and (candidate.coverage < ANSWERABLE_COVERAGE or _is_heading(candidate)):
+            continue  # every cited sentence must be evidence in its own right, not a title
         if all(_apart(candidate, other) for other in chosen):
             chosen.append(candidate)
     chosen = _with_lists(chosen)
@@ -261,6 +261,13 @@ def _answer_type(question: str) -> Callable[[str], bool] | None:
     if re.search(r"\bwho\b", q):
         return lambda s: bool(_NAME.search(s))
     return None
+
+
+def _is_heading(candidate: _Candidate) -> bool:
+    """A title or heading line: short, with no sentence ending; it names a topic, says nothing."""
+    document = candidate.passage.document
+    text = document.text[candidate.start:candidate.end].strip() if document else ""
+    return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ":", ";", "”", '"'))
 
 
 def _apart(a: _Candidate, b: _Candidate) -> bool:

@@ -145,6 +145,13 @@ def test_a_follow_up_the_documents_do_not_answer_is_declined(assistant: Assistan
     assert not assistant.ask(follow_up, opening.conversation_id).answerable
 
 
+def test_a_title_line_is_never_cited_as_a_further_sentence(assistant: Assistant) -> None:
+    answer = assistant.ask("Who presented the National Probation Service and Community "
+                           "Rehabilitation Company reports to the select committee?")
+    assert "Becky Canning" in answer.answer
+    assert all(c.quote.strip() != c.title for c in answer.citations)
+
+
 def test_conversations_persist_in_sqlite(seed_index: Settings) -> None:
     first = Assistant(seed_index)
     conversation = first.ask("What does BOOST stand for?").conversation_id
