@@ -284,7 +284,7 @@ def test_teams_bot_replies_with_adaptive_card_to_service_url(
     body = json.dumps(card["content"])
     assert "Omnia" in body and GOLD in body and "Barnet Safer Communities" in body
     api = live.client("reader1").post("/v1/chat", json={"message": QUESTION}).json()
-    assert card["content"]["body"][0]["text"] == api["answer"]
+    assert card["content"]["body"][0]["inlines"][0]["text"] == api["answer"]
     opens = [a for item in card["content"]["body"] if item["type"] == "Container"
              for block in item["items"] if block["type"] == "ActionSet" for a in block["actions"]]
     assert opens and opens[0]["url"].startswith("https://minutes.example.gov.uk/#doc=")
@@ -356,6 +356,9 @@ def test_slack_blocks_respect_limits() -> None:
     assert "&lt;script&gt;" in slack_blocks(markup, None, None)[0]["text"]["text"]
     card = teams_card(answer, "a1", None)
     assert card["type"] == "AdaptiveCard" and len(card["actions"]) == 2
+    # document words go into TextRuns, which Teams does not read as markdown
+    texts = [b for item in card["body"] for b in item.get("items", [item])]
+    assert all(b["type"] in ("RichTextBlock", "ActionSet") for b in texts)
 
 
 def test_slack_manifest_points_at_the_app_routes(live: LiveServer) -> None:

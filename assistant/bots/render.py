@@ -93,21 +93,26 @@ def plain_text(answer: Answer) -> str:
     return answer.answer
 
 
+def _text_block(text: str, **style: Any) -> dict[str, Any]:
+    """Document words for a card: a RichTextBlock's TextRun, which Teams shows as text,
+    where a TextBlock would read "*" or "1." in a quote as markdown."""
+    spacing: dict[str, Any] = {k: style.pop(k) for k in ("spacing", "separator") if k in style}
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": text, **style}],
+            **spacing}
+
+
 def teams_card(answer: Answer, answer_id: str | None, public_url: str | None) -> dict[str, Any]:
     """An Adaptive Card: the answer, each source with its details and an Open button."""
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": answer.answer, "wrap": True,
-                                   "size": "Medium" if answer.answerable else "Default"}]
+    body: list[dict[str, Any]] = [
+        _text_block(answer.answer, size="Medium" if answer.answerable else "Default")]
     if answer.citations:
-        body.append({"type": "TextBlock", "text": heading(answer), "weight": "Bolder",
-                     "separator": True, "spacing": "Medium"})
+        body.append(_text_block(heading(answer), weight="Bolder", separator=True,
+                                spacing="Medium"))
     for c in answer.citations:
         items: list[dict[str, Any]] = [
-            {"type": "TextBlock", "text": f"[{c.n}] {c.title or c.doc_id}", "weight": "Bolder",
-             "wrap": True},
-            {"type": "TextBlock", "text": describe(c), "isSubtle": True, "spacing": "None",
-             "wrap": True},
-            {"type": "TextBlock", "text": f"“{short_quote(c.quote)}”", "wrap": True,
-             "spacing": "Small"}]
+            _text_block(f"[{c.n}] {c.title or c.doc_id}", weight="Bolder"),
+            _text_block(describe(c), isSubtle=True, spacing="None"),
+            _text_block(f"“{short_quote(c.quote)}”", italic=True, spacing="Small")]
         if (link := source_link(c, public_url)):
             items.append({"type": "ActionSet", "actions": [
                 {"type": "Action.OpenUrl", "title": f"Open [{c.n}]" + (
