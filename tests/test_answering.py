@@ -145,6 +145,13 @@ def test_a_follow_up_the_documents_do_not_answer_is_declined(assistant: Assistan
     assert not assistant.ask(follow_up, opening.conversation_id).answerable
 
 
+def test_no_padding_sentence_after_the_answer(assistant: Assistant) -> None:
+    answer = assistant.ask("What case management system does the London CRC use?")
+    assert [c.quote for c in answer.citations] == [
+        "The new case management system, Omnia, meant that case reviews and audits were "
+        "carried out more regularly."]
+
+
 def test_a_title_line_is_never_cited_as_a_further_sentence(assistant: Assistant) -> None:
     answer = assistant.ask("Who presented the National Probation Service and Community "
                            "Rehabilitation Company reports to the select committee?")
