@@ -38,12 +38,12 @@ class Assistant:
         if not turns and history:
             turns = [Turn(q, q, {}, "") for q in history[-3:]]
         follow_up = resolve(question, turns)
-        answer, query = None, ""
-        if not (follow_up and follow_up.points_back):
-            answer, query = self._answer(question, conversation_id, filters, None)
-        if follow_up and (answer is None or not answer.answerable):
-            answer, query = self._answer(question, conversation_id, filters, follow_up)
-        assert answer is not None
+        # a short question that does not point back may stand alone: try it so first
+        tries = [None, follow_up] if follow_up and not follow_up.points_back else [follow_up]
+        for lent in tries:
+            answer, query = self._answer(question, conversation_id, filters, lent)
+            if answer.answerable:
+                break
         self.conversations.add(conversation_id, question, query, answer.as_json())
         return answer
 

@@ -12,13 +12,12 @@ from . import slack, teams
 from .store import VERDICTS, BotStore
 
 
-def install(app: FastAPI, state: State) -> BotStore:
-    """Mount /slack, /teams and /v1/feedback on the app; returns the bots' store."""
+def install(app: FastAPI, state: State) -> None:
+    """Mount /slack, /teams and /v1/feedback on the app."""
     store = BotStore(state.settings.index)
     app.include_router(slack.router(slack.SlackBot(state, store)))
     app.include_router(teams.router(teams.TeamsBot(state, store)))
     app.include_router(feedback_router(state, store))
-    return store
 
 
 def writer(request: Request) -> Caller:

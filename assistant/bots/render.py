@@ -48,25 +48,28 @@ def heading(answer: Answer) -> str:
     return "Sources" if answer.answerable else "Possibly related"
 
 
-def _slack_escape(text: str) -> str:
+def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _slack_source(citation: Citation, public_url: str | None) -> str:
-    title = _slack_escape(citation.title or citation.doc_id)
+    title = slack_escape(citation.title or citation.doc_id)
     link = source_link(citation, public_url)
     line = f"*[{citation.n}]* " + (f"<{link}|{title}>" if link else f"*{title}*")
     if (meta := describe(citation)):
-        line += f"\n{_slack_escape(meta)}"
+        line += f"\n{slack_escape(meta)}"
     room = SLACK_SECTION_CHARS - len(line) - 8
-    return line + "\n> " + _slack_escape(short_quote(citation.quote, min(QUOTE_CHARS, room)))
+    return line + "\n> " + slack_escape(short_quote(citation.quote, min(QUOTE_CHARS, room)))
 
 
-def slack_blocks(answer: Answer, answer_id: str | None, public_url: str | None) -> list[dict[str, Any]]:
-    """Block Kit for an answer: the text with its markers, the sources, feedback buttons."""
+def slack_blocks(answer: Answer, answer_id: str | None, public_url: str | None,
+                 preface: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Block Kit for an answer: the text with its markers, the sources, feedback buttons
+    (after an optional preface block, such as who asked)."""
     text = answer.answer if answer.answerable else f":mag: {answer.answer}"
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {
-        "type": "mrkdwn", "text": _slack_escape(short_quote(text, SLACK_SECTION_CHARS - 100))}}]
+    blocks: list[dict[str, Any]] = [preface] if preface else []
+    blocks += [{"type": "section", "text": {
+        "type": "mrkdwn", "text": slack_escape(short_quote(text, SLACK_SECTION_CHARS - 100))}}]
     if answer.citations:
         blocks += [{"type": "divider"}, {"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"*{heading(answer)}*"}]}]

@@ -7,7 +7,6 @@ through slack-sdk's client (which waits out `Retry-After` when Slack rate-limits
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import html
 import json
 import logging
@@ -25,24 +24,16 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from ..answering import Answer
-from ..retrieval import Filters
 from ..server.state import State
-from .render import plain_text, slack_blocks
+from .chat import USAGE, answer_with_record, conversation_key
+from .render import plain_text, slack_blocks, slack_escape
 from .store import VERDICTS, BotStore
 
 log = logging.getLogger("assistant.bots.slack")
 # Kinds of message event that carry a new question; edits, deletions, joins, bot posts do not.
 QUESTION_SUBTYPES = (None, "thread_broadcast")
-USAGE = "Ask me a question about the council's documents, e.g. “What did the inspectors recommend?”"
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>|<([^<>]+)>")
-
-
-def conversation_key(platform: str, *parts: str) -> str:
-    """A stable conversation id for a chat thread, so follow-ups there continue it."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
-    return f"{platform}-{digest}"
 
 
 def question_text(text: str) -> str:
@@ -99,15 +90,8 @@ class SlackBot:
     def first_delivery(self, payload: dict[str, Any]) -> bool:
         """False for a retried event, and for a message already taken through another event."""
         event = payload.get("event") or {}
-        message = f"{event.get('channel')}:{event.get('ts')}"
-        fresh_event = self.store.first_delivery("slack-event", str(payload.get("event_id")))
-        return self.store.first_delivery("slack-message", message) and fresh_event
-
-    def answer(self, question: str, conversation_id: str) -> tuple[Answer, str]:
-        """The same answer the API gives, never from restricted documents; with its record id."""
-        answer = self.state.ask(question, conversation_id, Filters(include_restricted=False))
-        answer_id = self.store.record_answer("slack", conversation_id, question, answer.as_json())
-        return answer, answer_id
+        return self.store.first_delivery("slack", f"event:{payload.get('event_id')}",
+                                         f"message:{event.get('channel')}:{event.get('ts')}")
 
     async def reply_in_thread(self, channel: str, thread_ts: str, team: str, question: str) -> None:
         """Answer in the background and post into the message's thread."""
@@ -116,7 +100,8 @@ class SlackBot:
             return
         conversation_id = conversation_key("slack", team, channel, thread_ts)
         try:
-            answer, answer_id = await asyncio.to_thread(self.answer, question, conversation_id)
+            answer, answer_id = await asyncio.to_thread(
+                answer_with_record, self.state, self.store, "slack", question, conversation_id)
         except HTTPException as exc:
             await self._post(channel=channel, thread_ts=thread_ts,
                              text=f"Sorry, I cannot answer yet: {exc.detail}")
@@ -145,16 +130,15 @@ class SlackBot:
                                            form.get("channel_id", ""), form.get("trigger_id", ""))
         webhook = AsyncWebhookClient(form["response_url"], retry_handlers=self.retry_handlers)
         try:
-            answer, answer_id = await asyncio.to_thread(self.answer, question, conversation_id)
+            answer, answer_id = await asyncio.to_thread(
+                answer_with_record, self.state, self.store, "slack", question, conversation_id)
         except HTTPException as exc:
             await webhook.send(response_type="ephemeral", text=f"Sorry, I cannot answer yet: {exc.detail}")
             return
         asked = {"type": "context", "elements": [
-            {"type": "mrkdwn", "text": f"<@{form.get('user_id', '')}> asked: "
-                                       + question.replace("&", "&amp;").replace("<", "&lt;")}]}
-        blocks = [asked, *slack_blocks(answer, answer_id, self.public_url)][:50]
+            {"type": "mrkdwn", "text": f"<@{form.get('user_id', '')}> asked: {slack_escape(question)}"}]}
         response = await webhook.send(response_type="in_channel", text=plain_text(answer),
-                                      blocks=blocks)
+                                      blocks=slack_blocks(answer, answer_id, self.public_url, asked))
         if response.status_code != 200:
             log.error("slash-command reply failed: %s %s", response.status_code, response.body)
 

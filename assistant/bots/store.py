@@ -58,14 +58,16 @@ class BotStore:
                 PRIMARY KEY (answer_id, user));
         """)
 
-    def first_delivery(self, platform: str, delivery_id: str) -> bool:
-        """True the first time a delivery id is seen; False for every retry of it."""
-        with self.lock:
+    def first_delivery(self, platform: str, *delivery_ids: str) -> bool:
+        """True when none of the ids was seen before (all are recorded); False for a retry,
+        or for the same message arriving under another of its ids."""
+        with self.lock, self.conn:
+            self.conn.execute("BEGIN")
             self.conn.execute("DELETE FROM deliveries WHERE received_at < datetime('now', '-2 days')")
-            cursor = self.conn.execute(
+            fresh = [self.conn.execute(
                 "INSERT OR IGNORE INTO deliveries (platform, delivery_id) VALUES (?, ?)",
-                (platform, delivery_id))
-            return cursor.rowcount == 1
+                (platform, delivery_id)).rowcount == 1 for delivery_id in delivery_ids]
+        return all(fresh)
 
     def record_answer(self, platform: str, conversation_id: str, question: str,
                       answer: dict[str, Any]) -> str:

@@ -36,15 +36,13 @@ from fastapi.responses import JSONResponse
 
 from ..config import Settings
 from ..errors import ConfigurationError
-from ..retrieval import Filters
 from ..server.state import State
+from .chat import USAGE, answer_with_record, ask, conversation_key
 from .render import plain_text, teams_card, teams_text
-from .slack import conversation_key
 from .store import VERDICTS, BotStore
 
 log = logging.getLogger("assistant.bots.teams")
 WEBHOOK_SECONDS = 4.5  # Teams drops an outgoing-webhook reply after five seconds
-USAGE = "Ask me a question about the council's documents, e.g. “What did the inspectors recommend?”"
 _TAG = re.compile(r"<at>.*?</at>|<[^>]+>", re.S)
 
 
@@ -72,12 +70,11 @@ class AnswerBot(ActivityHandler):
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         conversation_id = conversation_key("teams", activity.conversation.id)
         try:
-            answer = await asyncio.to_thread(self.state.ask, question, conversation_id,
-                                             Filters(include_restricted=False))
+            answer, answer_id = await asyncio.to_thread(
+                answer_with_record, self.state, self.store, "teams", question, conversation_id)
         except HTTPException as exc:
             await turn_context.send_activity(f"Sorry, I cannot answer yet: {exc.detail}")
             return
-        answer_id = self.store.record_answer("teams", conversation_id, question, answer.as_json())
         card = teams_card(answer, answer_id, self.state.settings.public_url)
         reply = MessageFactory.attachment(CardFactory.adaptive_card(card))
         reply.summary = plain_text(answer)[:250]
@@ -143,9 +140,8 @@ class TeamsBot:
         conversation = (activity.get("conversation") or {}).get("id") or ""
         conversation_id = conversation_key("teams", str(conversation))
         try:
-            answer = await asyncio.wait_for(asyncio.to_thread(
-                self.state.ask, question, conversation_id, Filters(include_restricted=False)),
-                WEBHOOK_SECONDS)
+            answer = await asyncio.wait_for(
+                asyncio.to_thread(ask, self.state, question, conversation_id), WEBHOOK_SECONDS)
         except TimeoutError:
             return {"type": "message", "text": "That is taking longer than Teams allows for a "
                                                "reply; please ask again in a moment."}

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, keys: str | None = None) -> Fas
     app.include_router(documents.router)
     from ..bots import install  # the bots build on this package, so they come in last
 
-    app.state.bot_store = install(app, state)
+    install(app, state)
     _web(app)
     _ops(app, state)
     _limits_and_errors(app, state)
