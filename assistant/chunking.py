@@ -16,6 +16,10 @@ from .records import Chunk
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
+# A sentence longer than max_tokens × this many characters is counted in pieces; ordinary
+# text runs about 4-6 characters a token, so only runaway "sentences" are ever cut here.
+CHARS_PER_TOKEN_CAP = 16
+COUNT_BATCH = 4096  # pieces tokenized together: enough for speed, few enough for memory
 _LINE = re.compile(r"[^\n]+")
 _MD_HEADING = re.compile(r"#{1,6}(?=\s)")
 _NUMBERED = re.compile(r"(\d{1,3}(?:\.\d{1,3})*)\.?(?=\s)")
@@ -150,7 +154,8 @@ def _units(
         for s_start, s_end in sentence_spans(text, start, end):
             spans.append((s_start, s_end, len(sections) - 1, block))
         previous_line = line
-    counts = count_tokens([text[s:e] for s, e, _, _ in spans]) if spans else []
+    counts = _count(text, [(s, e) for s, e, _, _ in spans], count_tokens,
+                    max_tokens * CHARS_PER_TOKEN_CAP)
     units: list[_Unit] = []
     for (s_start, s_end, section, block), tokens in zip(spans, counts, strict=True):
         if tokens <= max_tokens:
@@ -159,6 +164,41 @@ def _units(
             units.extend(_Unit(a, b, t, section, block)
                          for a, b, t in _split_long(text, s_start, s_end, tokens, max_tokens))
     return sections, units
+
+
+def _count(text: str, spans: list[tuple[int, int]], count_tokens: TokenCounter,
+           cap: int) -> list[int]:
+    """Tokens of each span. A span over `cap` characters is counted in pieces cut at spaces
+    and the counts summed, so the tokenizer never holds one huge run of text: a file with no
+    sentence ends or line breaks costs memory in proportion to `cap`, not to its size."""
+    pieces: list[str] = []
+    owners: list[int] = []
+    for n, (start, end) in enumerate(spans):
+        for a, b in _bounded(text, start, end, cap):
+            pieces.append(text[a:b])
+            owners.append(n)
+    counts = [0] * len(spans)
+    for first in range(0, len(pieces), COUNT_BATCH):
+        batch = count_tokens(pieces[first:first + COUNT_BATCH])
+        for owner, tokens in zip(owners[first:first + COUNT_BATCH], batch, strict=True):
+            counts[owner] += tokens
+    return counts
+
+
+def _bounded(text: str, start: int, end: int, cap: int) -> list[tuple[int, int]]:
+    """A span cut at spaces into pieces of at most `cap` characters (a hard cut where a piece
+    has no space)."""
+    if end - start <= cap:
+        return [(start, end)]
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    while end - cursor > cap:
+        cut = text.rfind(" ", cursor + cap // 2, cursor + cap)
+        cut = cut if cut > cursor else cursor + cap
+        pieces.append((cursor, cut))
+        cursor = cut
+    pieces.append((cursor, end))
+    return pieces
 
 
 def _heading(line: str, previous_line: str) -> _Heading | None:

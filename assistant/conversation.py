@@ -13,6 +13,7 @@ from typing import Any
 from .text import content_terms
 
 DATABASE = "conversations.sqlite"
+LOCAL_OWNER = "local"  # the operator at the command line, or any caller when no keys are set
 _ANAPHORA = re.compile(
     r"\b(that|this|it|its|they|them|their|those|these|there|he|she|his|her|him|the same|"
     r"such|above|then)\b", re.I)
@@ -45,22 +46,41 @@ class ConversationStore:
                 created_at TEXT NOT NULL DEFAULT (datetime('now')),
                 PRIMARY KEY (conversation_id, n));
         """)
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(turns)")}
+        if "owner" not in columns:  # conversations from before owners were kept belong to
+            # the local operator alone (an empty owner matches no API key)
+            self.conn.execute("ALTER TABLE turns ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
 
-    def turns(self, conversation_id: str) -> list[Turn]:
-        """The conversation's turns, oldest first (none for an unknown id)."""
+    def owner_of(self, conversation_id: str) -> str | None:
+        """Who started the conversation (a key's fingerprint, or a bot), None if unknown."""
+        row = self.conn.execute("SELECT owner FROM turns WHERE conversation_id = ? LIMIT 1",
+                                (conversation_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def turns(self, conversation_id: str, owner: str | None = None) -> list[Turn]:
+        """The conversation's turns, oldest first; none for an unknown id or, when `owner`
+        is given, for a conversation someone else started."""
+        found = self.owner_of(conversation_id)
+        if found is None or (owner is not None and not _same_owner(found, owner)):
+            return []
         rows = self.conn.execute(
             "SELECT question, query, answer, created_at FROM turns WHERE conversation_id = ? "
             "ORDER BY n", (conversation_id,))
         return [Turn(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
 
-    def add(self, conversation_id: str, question: str, query: str, answer: dict[str, Any]) -> None:
+    def add(self, conversation_id: str, question: str, query: str, answer: dict[str, Any],
+            owner: str = LOCAL_OWNER) -> None:
         self.conn.execute(
-            "INSERT INTO turns (conversation_id, n, question, query, answer) VALUES (?, "
-            "(SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?), ?, ?, ?)",
-            (conversation_id, conversation_id, question, query, json.dumps(answer)))
+            "INSERT INTO turns (conversation_id, n, question, query, answer, owner) VALUES (?, "
+            "(SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?), ?, ?, ?, ?)",
+            (conversation_id, conversation_id, question, query, json.dumps(answer), owner))
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _same_owner(found: str, asking: str) -> bool:
+    return found == asking or (found == "" and asking == LOCAL_OWNER)
 
 
 def new_conversation_id() -> str:

@@ -33,5 +33,9 @@ class DocumentNotFound(AssistantError):
     """No document with that id is in the index."""
 
 
+class ConversationNotFound(AssistantError):
+    """No conversation with that id belongs to the caller."""
+
+
 class ConfigurationError(AssistantError, ValueError):
     """A setting (environment variable or option) has a value that cannot be used."""

@@ -16,13 +16,15 @@ import numpy as np
 from .chunking import chunk_text
 from .config import Settings, get_settings
 from .embedding import Embedder
-from .loaders import Loaded, is_sidecar, load_path
+from .loaders import Loaded, is_sidecar, load_path, unreadable_reason
 from .records import Chunk, Document, FileResult, IngestReport
 from .store import Index, Writer
 
 CHUNKER_VERSION = 1
 IGNORE_FILE = ".assistantignore"
 EMBED_GROUP = 2048  # chunks embedded together, so batches sort by length as in one big encode
+RESTRICTED_WRITE = ("adding, changing or replacing a restricted document needs an API key with "
+                    "the 'restricted' scope")
 
 
 @dataclass
@@ -55,16 +57,22 @@ def open_index(settings: Settings | None = None, create: bool = False) -> Index:
 
 
 def ingest(
-    paths: Iterable[Path], settings: Settings | None = None, prune: bool = False
+    paths: Iterable[Path], settings: Settings | None = None, prune: bool = False,
+    may_change_restricted: bool = True,
 ) -> IngestReport:
-    """Ingest files and folders into the index; bad files are reported, never fatal."""
+    """Ingest files and folders into the index; bad files are reported, never fatal.
+
+    Without `may_change_restricted` (an API key lacking the restricted scope), a file that
+    would add, change or replace a restricted document fails instead."""
     settings = settings or get_settings()
     embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
     index = open_index(settings, create=True)
     report = IngestReport()
     try:
         with index.writer(settings.ann_threshold) as writer:
-            _Run(index, writer, embedder, settings, report).run(list(paths), prune)
+            run = _Run(index, writer, embedder, settings, report)
+            run.may_change_restricted = may_change_restricted
+            run.run(list(paths), prune)
     finally:
         index.close()
     return report
@@ -96,18 +104,28 @@ class _Run:
         self.seen_keys: set[str] = set()
         self.pending: list[_Pending] = []
         self.fingerprint = json.dumps(chunking_settings(settings), sort_keys=True)
+        self.may_change_restricted = True
+        self.restricted_sources = index.restricted_sources()
 
     def run(self, paths: list[Path], prune: bool) -> None:
         files = list(_expand(paths, self.report, self.index.directory))
         for path in files:
-            for loaded in load_path(path, int(self.settings.max_file_mb * 1e6),
-                                    self.settings.pdf_password):
-                self._take(loaded)
+            self._load(path)
             if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP:
                 self._flush()
         self._flush()
         if prune:
             self._prune(files)
+
+    def _load(self, path: Path) -> None:
+        """One file's documents into the pending group; any failure is that file's alone."""
+        try:
+            for loaded in load_path(path, int(self.settings.max_file_mb * 1e6),
+                                    self.settings.pdf_password):
+                self._take(loaded)
+        except Exception as exc:
+            self.report.failed.append(FileResult(str(path), reason=unreadable_reason(
+                path.suffix.lstrip(".") or "input", exc)))
 
     def _take(self, loaded: Loaded) -> None:
         if loaded.parsed is None:
@@ -122,6 +140,11 @@ class _Run:
         if existing and existing[1] == content_hash:
             result.doc_id = existing[0]
             self.report.unchanged.append(result)
+            return
+        if not self.may_change_restricted and (
+                source_key in self.restricted_sources or parsed.meta.get("restricted")):
+            result.reason = RESTRICTED_WRITE
+            self.report.failed.append(result)
             return
         doc_id = existing[0] if existing else self._new_id(loaded.key, parsed.doc_id)
         if doc_id is None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from .answering import Answer, compose, evidence_strength, idf_from
 from .config import Settings, get_settings
-from .conversation import ConversationStore, FollowUp, Turn, new_conversation_id, resolve
+from .conversation import (
+    LOCAL_OWNER,
+    ConversationStore,
+    FollowUp,
+    Turn,
+    new_conversation_id,
+    resolve,
+)
+from .errors import ConversationNotFound
 from .ingest import get_embedder, open_index
 from .retrieval import Filters, Passage, Retriever
 
@@ -27,14 +35,19 @@ class Assistant:
         return self.retriever.search(query[:MAX_QUESTION_CHARS], k, filters)
 
     def ask(self, question: str, conversation_id: str | None = None,
-            filters: Filters | None = None, history: list[str] | None = None) -> Answer:
+            filters: Filters | None = None, history: list[str] | None = None,
+            owner: str = LOCAL_OWNER) -> Answer:
         """A cited answer, or a plain statement that the documents do not say.
 
         Earlier turns come from the conversation id, or from `history` (earlier questions)
-        for clients that send the whole exchange each time, as OpenAI's API does."""
+        for clients that send the whole exchange each time, as OpenAI's API does. A
+        conversation belongs to the owner who started it; no one else can continue it."""
         question = question.strip()[:MAX_QUESTION_CHARS]
         conversation_id = conversation_id or new_conversation_id()
-        turns = self.conversations.turns(conversation_id)
+        turns = self.conversations.turns(conversation_id, owner)
+        if not turns and self.conversations.owner_of(conversation_id) is not None:
+            raise ConversationNotFound(f"no conversation {conversation_id!r}; leave out "
+                                       "conversation_id to start a new one")
         if not turns and history:
             turns = [Turn(q, q, {}, "") for q in history[-3:]]
         follow_up = resolve(question, turns)
@@ -44,7 +57,7 @@ class Assistant:
             answer, query = self._answer(question, conversation_id, filters, lent)
             if answer.answerable:
                 break
-        self.conversations.add(conversation_id, question, query, answer.as_json())
+        self.conversations.add(conversation_id, question, query, answer.as_json(), owner)
         return answer
 
     def _answer(self, question: str, conversation_id: str, filters: Filters | None,

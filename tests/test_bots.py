@@ -7,10 +7,14 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import shutil
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -321,8 +325,13 @@ def test_teams_bot_with_app_id_refuses_unauthenticated_activities(
 
 
 def teams_webhook(live: LiveServer, question: str, secret: str = WEBHOOK_SECRET,
-                  authorization: str | None = None) -> httpx.Response:
+                  authorization: str | None = None, activity_id: str | None = None,
+                  sent: datetime | None = None) -> httpx.Response:
+    """Posted as Teams posts an outgoing webhook: a fresh activity id and timestamp, signed."""
+    sent = sent or datetime.now(UTC)
     body = json.dumps({"type": "message", "text": f"<at>Minutes</at>&nbsp;{question}",
+                       "id": activity_id or uuid.uuid4().hex,
+                       "timestamp": sent.isoformat().replace("+00:00", "Z"),
                        "conversation": {"id": "19:abc@thread.tacv2;messageid=42"},
                        "from": {"id": "29:councillor"}}).encode()
     digest = hmac.new(base64.b64decode(secret), body, hashlib.sha256).digest()
@@ -407,3 +416,52 @@ def test_bad_or_missing_bot_settings_are_named(seed_index: Settings, tmp_path: P
     unset = client.post("/slack/events", content=b"{}")
     assert unset.status_code == 503 and "SLACK_BOT_TOKEN" in unset.json()["detail"]
     assert "TEAMS_WEBHOOK_SECRET" in client.post("/teams/webhook", content=b"{}").json()["detail"]
+
+
+def test_teams_webhook_replayed_or_stale_request_is_not_answered_again(live: LiveServer) -> None:
+    activity_id = uuid.uuid4().hex
+    first = teams_webhook(live, "What does BOOST stand for?", activity_id=activity_id)
+    assert first.status_code == 200 and "Burnt Oak" in first.json()["text"]
+    replayed = teams_webhook(live, "What does BOOST stand for?", activity_id=activity_id)
+    assert replayed.status_code == 409 and "answered already" in replayed.json()["detail"]
+    old = datetime.fromtimestamp(time.time() - 10 * 60, UTC)
+    stale = teams_webhook(live, "What does BOOST stand for?", sent=old)
+    assert stale.status_code == 401 and "five minutes" in stale.json()["detail"]
+
+
+def test_slack_events_without_event_id_are_each_answered(live: LiveServer, fake: FakeService) -> None:
+    before = len(fake.sent("chat.postMessage", 0))
+    for ts in ("1700000900.000100", "1700000901.000100"):
+        payload = json.loads(event(f"<@{BOT_USER}> What does BOOST stand for?", ts))
+        del payload["event_id"]
+        assert post_slack(live, "/slack/events", json.dumps(payload).encode()).status_code == 200
+    replies = fake.sent("chat.postMessage", before + 2)[before:]
+    assert {r["json"]["thread_ts"] for r in replies} == {"1700000900.000100", "1700000901.000100"}
+
+
+def test_slack_unreachable_is_logged_in_one_line_not_a_traceback(
+        seed_index: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/api/"
+    settings = seed_index.model_copy(update={
+        "index": tmp_path / "index", "slack_signing_secret": SIGNING_SECRET,
+        "slack_bot_token": "xoxb-test", "slack_api_url": dead})
+    shutil.copytree(seed_index.index, settings.index)
+    uvicorn_log = logging.getLogger("uvicorn.error")  # where an escaped task's traceback goes
+    uvicorn_log.addHandler(caplog.handler)
+    server = LiveServer(settings, "")
+    try:
+        with caplog.at_level(logging.INFO):
+            body = event(f"<@{BOT_USER}> What does BOOST stand for?", "1700001000.000100")
+            assert post_slack(server, "/slack/events", body).status_code == 200
+            deadline = time.time() + 60
+            while time.time() < deadline and not any(
+                    "could not be sent" in r.getMessage() for r in caplog.records):
+                time.sleep(0.1)
+        failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert any("could not be sent" in r.getMessage() for r in failures)
+        assert not [r for r in failures if r.exc_info], "a traceback escaped"
+    finally:
+        server.stop()
+        uvicorn_log.removeHandler(caplog.handler)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec
 
 from ..answering import Answer
 from ..retrieval import Filters
 from ..server.state import State
 from .store import BotStore
 
+log = logging.getLogger("assistant.bots")
+P = ParamSpec("P")
 USAGE = "Ask me a question about the council's documents, e.g. “What did the inspectors recommend?”"
 
 
@@ -21,7 +27,9 @@ def conversation_key(platform: str, *parts: str) -> str:
 def ask(state: State, question: str, conversation_id: str) -> Answer:
     """The API's answer, never drawn from restricted documents: chat identities are not API
     keys, and a channel or direct message is no place for closed-session material."""
-    return state.ask(question, conversation_id, Filters(include_restricted=False))
+    platform = conversation_id.split("-", 1)[0]
+    return state.ask(question, conversation_id, Filters(include_restricted=False),
+                     owner=f"bot:{platform}")
 
 
 def answer_with_record(state: State, store: BotStore, platform: str, question: str,
@@ -29,3 +37,26 @@ def answer_with_record(state: State, store: BotStore, platform: str, question: s
     """The answer, kept under an id that its feedback buttons point at."""
     answer = ask(state, question, conversation_id)
     return answer, store.record_answer(platform, conversation_id, question, answer.as_json())
+
+
+def id_part(*parts: Any) -> str | None:
+    """A delivery id made of parts, or None when any part is missing (no id, no de-duplication
+    by it: a shared placeholder such as `event:None` would drop unrelated messages)."""
+    return ":".join(str(p) for p in parts) if all(parts) else None
+
+
+def background(what: str) -> Callable[[Callable[P, Awaitable[None]]], Callable[P, Awaitable[None]]]:
+    """For work done after the HTTP reply: a failure (the platform unreachable, a reset
+    connection) is logged in one line and ends that task, never as an unhandled traceback."""
+
+    def wrap(task: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+        @functools.wraps(task)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                await task(*args, **kwargs)
+            except Exception as exc:
+                log.error("%s failed: %s: %s", what, type(exc).__name__, exc)
+
+        return run
+
+    return wrap

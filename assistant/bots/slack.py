@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from ..server.state import State
-from .chat import USAGE, answer_with_record, conversation_key
+from .chat import USAGE, answer_with_record, background, conversation_key, id_part
 from .render import plain_text, slack_blocks, slack_escape
 from .store import VERDICTS, BotStore
 
@@ -90,9 +90,12 @@ class SlackBot:
     def first_delivery(self, payload: dict[str, Any]) -> bool:
         """False for a retried event, and for a message already taken through another event."""
         event = payload.get("event") or {}
-        return self.store.first_delivery("slack", f"event:{payload.get('event_id')}",
-                                         f"message:{event.get('channel')}:{event.get('ts')}")
+        return self.store.first_delivery(
+            "slack", id_part("event", payload.get("event_id")),
+            id_part("message", event.get("channel"), event.get("ts")),
+            id_part("client_msg", event.get("client_msg_id")))
 
+    @background("Slack reply in thread")
     async def reply_in_thread(self, channel: str, thread_ts: str, team: str, question: str) -> None:
         """Answer in the background and post into the message's thread."""
         if not question:
@@ -122,7 +125,11 @@ class SlackBot:
         except SlackApiError as exc:
             log.error("chat.postMessage to %s failed: %s", message.get("channel"),
                       exc.response.get("error"))
+        except Exception as exc:  # Slack unreachable, connection reset, timeout
+            log.error("chat.postMessage to %s could not be sent: %s: %s",
+                      message.get("channel"), type(exc).__name__, exc)
 
+    @background("Slack slash-command reply")
     async def reply_to_command(self, form: dict[str, str]) -> None:
         """A slash command's answer, posted to the channel through its response URL."""
         question = form.get("text", "").strip()
@@ -142,6 +149,7 @@ class SlackBot:
         if response.status_code != 200:
             log.error("slash-command reply failed: %s %s", response.status_code, response.body)
 
+    @background("Slack feedback")
     async def record_feedback(self, payload: dict[str, Any]) -> None:
         """A feedback button press: store the verdict, thank the person privately."""
         user = (payload.get("user") or {}).get("id", "")

@@ -58,9 +58,13 @@ class BotStore:
                 PRIMARY KEY (answer_id, user));
         """)
 
-    def first_delivery(self, platform: str, *delivery_ids: str) -> bool:
+    def first_delivery(self, platform: str, *delivery_ids: str | None) -> bool:
         """True when none of the ids was seen before (all are recorded); False for a retry,
-        or for the same message arriving under another of its ids."""
+        or for the same message arriving under another of its ids. Missing ids (None or
+        empty) are left out, so two deliveries that lack an id are never taken as one."""
+        delivery_ids = tuple(d for d in delivery_ids if d)
+        if not delivery_ids:
+            return True
         with self.lock, self.conn:
             self.conn.execute("BEGIN")
             self.conn.execute("DELETE FROM deliveries WHERE received_at < datetime('now', '-2 days')")

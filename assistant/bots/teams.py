@@ -16,6 +16,7 @@ import html
 import json
 import logging
 import re
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,12 +38,13 @@ from fastapi.responses import JSONResponse
 from ..config import Settings
 from ..errors import ConfigurationError
 from ..server.state import State
-from .chat import USAGE, answer_with_record, ask, conversation_key
+from .chat import USAGE, answer_with_record, ask, conversation_key, id_part
 from .render import plain_text, teams_card, teams_text
 from .store import VERDICTS, BotStore
 
 log = logging.getLogger("assistant.bots.teams")
 WEBHOOK_SECONDS = 4.5  # Teams drops an outgoing-webhook reply after five seconds
+REPLAY_WINDOW_SECONDS = 300  # as Slack's: a signed request older than this is refused
 _TAG = re.compile(r"<at>.*?</at>|<[^>]+>", re.S)
 
 
@@ -112,6 +114,7 @@ class TeamsBot:
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_error
         self.bot = AnswerBot(state, store)
+        self.store = store
         secret = settings.teams_webhook_secret
         self.webhook_key = _webhook_key(secret) if secret else None
 
@@ -131,6 +134,12 @@ class TeamsBot:
         if scheme != "HMAC" or not hmac.compare_digest(expected, given.strip().encode()):
             raise HTTPException(401, "the Teams HMAC signature is missing or does not match")
         return body
+
+    def first_delivery(self, activity: dict[str, Any]) -> bool:
+        """False for an activity already answered (a replay or a retry)."""
+        conversation = (activity.get("conversation") or {}).get("id")
+        return self.store.first_delivery("teams", id_part("activity", conversation,
+                                                          activity.get("id")))
 
     async def webhook_answer(self, activity: dict[str, Any]) -> dict[str, Any]:
         """The synchronous reply Teams shows in the channel."""
@@ -182,6 +191,9 @@ def router(teams: TeamsBot) -> APIRouter:
         except Exception as exc:  # token checks can fail in many ways; none may pass
             log.warning("Bot Framework authentication error: %s", exc)
             raise HTTPException(401, "Bot Framework authentication failed") from exc
+        if activity.type == ActivityTypes.message and not teams.first_delivery(
+                {"id": activity.id, "conversation": {"id": getattr(activity.conversation, "id", None)}}):
+            return Response(status_code=202)  # a retried delivery: answered already
         if activity.type == ActivityTypes.invoke:  # invokes expect their result in the reply
             result = await teams.adapter.process_activity(auth, activity, teams.bot.on_turn)
             return _invoke_response(result)
@@ -196,9 +208,26 @@ def router(teams: TeamsBot) -> APIRouter:
             activity = json.loads(body)
         except ValueError as exc:
             raise HTTPException(400, "the body is not JSON") from exc
-        return await teams.webhook_answer(activity if isinstance(activity, dict) else {})
+        activity = activity if isinstance(activity, dict) else {}
+        if _stale(activity.get("timestamp")):
+            raise HTTPException(401, "the activity's timestamp is missing or more than five "
+                                     "minutes from now; a replayed request is not answered")
+        if not teams.first_delivery(activity):
+            raise HTTPException(409, "this activity was answered already")
+        return await teams.webhook_answer(activity)
 
     return api
+
+
+def _stale(timestamp: Any, window: float = REPLAY_WINDOW_SECONDS) -> bool:
+    """True unless the ISO 8601 timestamp is within the window of now (either side)."""
+    try:
+        sent = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if sent.tzinfo is None:
+        return True
+    return abs((datetime.now(UTC) - sent).total_seconds()) > window
 
 
 def _local(request: Request, service_url: str) -> bool:

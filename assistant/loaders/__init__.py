@@ -51,6 +51,9 @@ def load_path(path: Path, max_bytes: int, pdf_password: str | None = None) -> It
     except AssistantError as exc:
         yield Loaded(key, error=str(exc))
         return
+    except Exception as exc:  # a parser's own failure is this file's failure, never the batch's
+        yield Loaded(key, error=unreadable_reason(kind, exc))
+        return
     if path.suffix.lower() == ".pdf" and kind != "pdf":
         parsed.warnings.append(f"named .pdf but holds {kind}; ingested as {kind}")
     parsed.meta = resolve_meta(parsed, sidecar)
@@ -79,6 +82,13 @@ def parse_bytes(data: bytes, kind: str, pdf_password: str | None = None) -> Pars
     if not parsed.text.strip():
         raise DocumentUnreadable("no text in the file (it is blank or whitespace only)")
     return parsed
+
+
+def unreadable_reason(kind: str, exc: BaseException) -> str:
+    """Why a parser gave up on a file, in words a person can act on."""
+    detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return (f"the {kind.upper()} file is damaged and could not be read ({type(exc).__name__}: "
+            f"{detail}); open and re-save it, or remove it from the batch")
 
 
 def _read(path: Path, max_bytes: int) -> bytes:
@@ -160,4 +170,5 @@ def resolve_meta(parsed: Parsed, override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-__all__ = ["Loaded", "META_FIELDS", "is_sidecar", "load_path", "parse_bytes", "resolve_meta"]
+__all__ = ["Loaded", "META_FIELDS", "is_sidecar", "load_path", "parse_bytes", "resolve_meta",
+           "unreadable_reason"]

@@ -8,6 +8,7 @@ import zipfile
 import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from ..errors import DocumentUnreadable
 from .parsed import Parsed
@@ -17,7 +18,7 @@ def load_docx(data: bytes) -> Parsed:
     """Paragraphs and tables in document order; the core-properties title when set."""
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise DocumentUnreadable(f"damaged Word document ({exc}); re-save it as DOCX") from exc
     blocks: list[str] = []
     for item in document.iter_inner_content():

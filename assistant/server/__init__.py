@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..config import Settings, get_settings
-from ..errors import AssistantError, DocumentNotFound, IndexBusy
+from ..errors import AssistantError, ConversationNotFound, DocumentNotFound, IndexBusy
 from . import documents, routes
 from .auth import parse_keys
-from .state import MAX_BODY_BYTES, State
+from .limits import GuardedBody, validation_error
+from .state import State
 
 log = logging.getLogger("assistant.server")
 
@@ -119,12 +121,7 @@ def _ops(app: FastAPI, state: State) -> None:
 
 def _limits_and_errors(app: FastAPI, state: State) -> None:
     @app.middleware("http")
-    async def measure_and_limit(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        limit = _body_limit(request, state)
-        if length and length.isdigit() and int(length) > limit:
-            return JSONResponse({"detail": f"request body is {int(length)} bytes, over the "
-                                           f"{limit} byte limit for this endpoint"}, 413)
+    async def measure(request: Request, call_next: Any) -> Any:
         started = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")
@@ -134,19 +131,18 @@ def _limits_and_errors(app: FastAPI, state: State) -> None:
         state.metrics.latency_count[name] += 1
         return response
 
+    # Added last, so it runs first: the key and the body's size are checked before any
+    # route or body parser sees the request.
+    app.add_middleware(GuardedBody, state=state)
+    app.add_exception_handler(RequestValidationError, validation_error)
+
     @app.exception_handler(AssistantError)
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
-        status = 404 if isinstance(exc, DocumentNotFound) else 409 if isinstance(
-            exc, IndexBusy) else 400
+        status = 404 if isinstance(exc, DocumentNotFound | ConversationNotFound) else (
+            409 if isinstance(exc, IndexBusy) else 400)
         return JSONResponse({"detail": str(exc)}, status)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "internal error; the server log has the details"}, 500)
-
-
-def _body_limit(request: Request, state: State) -> int:
-    if request.url.path == "/v1/documents" and request.method == "POST":
-        return int(state.settings.max_file_mb * 1e6) * 20 + 1_000_000
-    return MAX_BODY_BYTES

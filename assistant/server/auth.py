@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from ..conversation import LOCAL_OWNER
 from ..errors import ConfigurationError
 
 SCOPES = ("read", "write", "restricted")
@@ -19,6 +21,7 @@ class Caller:
 
     key_name: str
     scopes: frozenset[str]
+    owner: str = LOCAL_OWNER  # what conversations are kept under: a fingerprint of the key
 
     @property
     def sees_restricted(self) -> bool:
@@ -57,7 +60,7 @@ def authenticate(request: Request, keys: dict[str, frozenset[str]]) -> Caller:
                             headers={"WWW-Authenticate": "Bearer"})
     for key, scopes in keys.items():
         if hmac.compare_digest(key.encode(), token.strip().encode()):
-            return Caller(key[:4] + "…", scopes)
+            return Caller(key[:4] + "…", scopes, "key:" + hashlib.sha256(key.encode()).hexdigest()[:24])
     raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
 
 

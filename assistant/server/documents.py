@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from ..errors import DocumentNotFound
-from ..ingest import remove
+from ..ingest import RESTRICTED_WRITE, remove
 from .auth import Caller, require
 from .routes import reader, state_of
 from .schemas import ERRORS, DocType, DocumentDetail, DocumentList, Facets, JobModel, Me
@@ -71,14 +71,30 @@ def original_file(doc_id: str, request: Request,
     """The original file a document was ingested from (PDFs open at `#page=N`)."""
     with state_of(request).assistant() as assistant:
         document = _visible(assistant.index.document, doc_id, caller)
+        shared = assistant.index.documents_sharing_source(doc_id)
+    if shared > 1 or document.format == "jsonl":
+        # The file holds other documents too (JSONL records, restricted ones among them):
+        # serve this record alone, never the file.
+        return JSONResponse(_record(document), media_type="application/json",
+                            headers=_FILE_HEADERS)
     path = Path(document.source)
     if not path.is_file():
         raise HTTPException(404, f"the original file of {doc_id!r} is no longer on the server")
     media = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
     return FileResponse(path, media_type=media.get(document.format, "text/plain; charset=utf-8"),
-                        headers={"Content-Security-Policy": "sandbox",
-                                 "X-Content-Type-Options": "nosniff"})
+                        headers=_FILE_HEADERS)
+
+
+_FILE_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
+
+
+def _record(document: Any) -> dict[str, Any]:
+    """One record of a many-document file, in the shape of a JSONL import line."""
+    meta = {k: v for k, v in document.metadata().items() if v not in (None, False, "")}
+    meta.pop("title", None)
+    return {"doc_id": document.doc_id, "title": document.title, "text": document.text,
+            "meta": {**meta, **document.extra}}
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentDetail)
@@ -119,10 +135,30 @@ async def upload(
             raise HTTPException(413, f"{item.filename!r} is over the {limit / 1e6:.0f} MB "
                                      "limit per file (ASSISTANT_MAX_FILE_MB)")
         uploads.append((item.filename or "upload", data))
+    _check_restricted_write(state, caller, restricted, uploads)
+    # restricted=false is left unsaid, so a JSONL record's own "restricted" still counts
     meta = {"title": title if len(files) == 1 else None, "doc_type": doc_type,
-            "committee": committee, "meeting_date": meeting_date, "restricted": restricted}
-    job = state.jobs.submit(uploads, meta)
+            "committee": committee, "meeting_date": meeting_date, "restricted": restricted or None}
+    job = state.jobs.submit(uploads, meta, may_change_restricted=caller.sees_restricted)
     return _job(job)
+
+
+def _check_restricted_write(state: Any, caller: Caller, restricted: bool,
+                            uploads: list[tuple[str, bytes]]) -> None:
+    """403 before anything is written when a key without the restricted scope would mark a
+    document restricted or replace one that is (the same bytes under the same name)."""
+    if caller.sees_restricted:
+        return
+    if restricted:
+        raise HTTPException(403, f"{RESTRICTED_WRITE}; this key lacks it")
+    try:
+        with state.assistant() as assistant:
+            held = assistant.index.restricted_sources()
+    except HTTPException:  # no index yet, so nothing is restricted
+        return
+    for name, data in uploads:
+        if str(state.jobs.target(name, data).absolute()) in held:
+            raise HTTPException(403, f"{name!r} is a restricted document: {RESTRICTED_WRITE}")
 
 
 @router.get("/v1/jobs/{job_id}", response_model=JobModel)

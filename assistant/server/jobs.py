@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import queue
 import re
 import threading
@@ -16,7 +18,10 @@ from typing import Any
 from ..config import Settings
 from ..errors import AssistantError
 from ..ingest import ingest
+from ..loaders import SIDECAR_SUFFIX as SIDECAR
+from ..records import IngestReport
 
+log = logging.getLogger("assistant.server.jobs")
 UPLOADS = "uploads"
 
 
@@ -29,6 +34,9 @@ class Job:
     status: str = "queued"
     error: str | None = None
     paths: list[Path] = field(default_factory=list)
+    may_change_restricted: bool = False
+    # sidecars as they were before this job, for files the index already held
+    previous_sidecars: dict[Path, str | None] = field(default_factory=dict)
 
 
 def safe_name(name: str | None) -> str:
@@ -49,21 +57,31 @@ class JobQueue:
         self._worker = threading.Thread(target=self._run, name="ingest-worker", daemon=True)
         self._worker.start()
 
-    def submit(self, uploads: list[tuple[str, bytes]], meta: dict[str, Any]) -> Job:
+    def target(self, original: str | None, data: bytes) -> Path:
+        """Where an upload is kept: a folder named by its content hash, its safe name."""
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        return self.settings.index / UPLOADS / digest / safe_name(original)
+
+    def submit(self, uploads: list[tuple[str, bytes]], meta: dict[str, Any],
+               may_change_restricted: bool = False) -> Job:
         """Save each upload under a folder named by its content hash, then queue the job."""
-        job = Job(uuid.uuid4().hex, [])
+        job = Job(uuid.uuid4().hex, [], may_change_restricted=may_change_restricted)
         for original, data in uploads:
-            name = safe_name(original)
-            digest = hashlib.sha256(data).hexdigest()[:16]
-            folder = self.settings.index / UPLOADS / digest
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / name
-            path.write_bytes(data)
+            path = self.target(original, data)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sidecar_path = path.with_name(path.name + SIDECAR)
+            if path in job.paths:
+                pass  # the same file twice in one upload
+            elif path.exists():  # same bytes, same name: the index may hold it already
+                job.previous_sidecars[path] = (
+                    sidecar_path.read_text() if sidecar_path.exists() else None)
+            else:
+                path.write_bytes(data)
             sidecar = {k: v for k, v in meta.items() if v is not None}
-            sidecar.setdefault("title", Path(name).stem)
-            (folder / f"{name}.meta.json").write_text(json.dumps(sidecar))
+            sidecar.setdefault("title", path.stem)
+            sidecar_path.write_text(json.dumps(sidecar))
             job.paths.append(path)
-            job.files.append({"filename": name, "status": "pending"})
+            job.files.append({"filename": path.name, "status": "pending"})
         self.jobs[job.job_id] = job
         self._queue.put(job)
         return job
@@ -71,23 +89,66 @@ class JobQueue:
     def _run(self) -> None:
         while True:
             job = self._queue.get()
-            job.status = "running"
             try:
-                report = ingest(job.paths, self.settings.model_copy(update={"progress": False}))
-            except AssistantError as exc:
-                job.status, job.error = "failed", str(exc)
-                continue
-            except Exception as exc:  # the worker must outlive any one bad job
-                job.status, job.error = "failed", f"ingestion failed: {type(exc).__name__}"
-                continue
-            outcomes = {r.path: ("added", r) for r in report.added}
-            outcomes.update({r.path: ("updated", r) for r in report.updated})
-            outcomes.update({r.path: ("unchanged", r) for r in report.unchanged})
-            outcomes.update({r.path: ("failed", r) for r in report.failed})
-            for entry, path in zip(job.files, job.paths, strict=True):
-                status, result = outcomes.get(str(path), ("failed", None))
-                entry.update(status=status, doc_id=result.doc_id if result else None,
-                             reason=result.reason if result else "not processed")
-                if status == "failed" and result is not None:
-                    path.unlink(missing_ok=True)  # keep no file the index does not hold
-            job.status = "done"
+                self._process(job)
+            except Exception:  # the worker must outlive any one job, whatever goes wrong
+                log.exception("upload job %s failed", job.job_id)
+                job.status, job.error = "failed", "ingestion failed; the server log has details"
+
+    def _process(self, job: Job) -> None:
+        job.status = "running"
+        try:
+            report = ingest(job.paths, self.settings.model_copy(update={"progress": False}),
+                            may_change_restricted=job.may_change_restricted)
+        except Exception as exc:  # one bad job fails alone
+            reason = str(exc) if isinstance(exc, AssistantError) else (
+                f"ingestion failed: {type(exc).__name__}")
+            self._fail(job, reason)
+            return
+        for entry, path in zip(job.files, job.paths, strict=True):
+            entry.update(_outcome(report, path))
+            if entry["status"] == "failed":
+                _discard(job, path)
+        job.status = "done"
+
+    @staticmethod
+    def _fail(job: Job, reason: str) -> None:
+        """The whole job failed: every file says so, and none is kept."""
+        job.status, job.error = "failed", reason
+        for entry, path in zip(job.files, job.paths, strict=True):
+            entry.update(status="failed", doc_id=None, reason=reason)
+            _discard(job, path)
+
+
+def _outcome(report: IngestReport, path: Path) -> dict[str, Any]:
+    """One uploaded file's outcome; a JSONL file's records are summed up in one entry."""
+    mine = [(status, r) for status, results in (
+        ("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged),
+        ("failed", report.failed)) for r in results
+        if r.path == str(path) or r.path.startswith((f"{path}#", f"{path}:"))]
+    if not mine:
+        return {"status": "failed", "doc_id": None, "reason": "not processed"}
+    landed = [(status, r) for status, r in mine if status != "failed"]
+    status, first = landed[0] if landed else mine[0]
+    reasons = [r.reason for s, r in mine if s == "failed" and r.reason]
+    return {"status": status, "doc_id": first.doc_id, "reason": "; ".join(reasons)[:2000] or None}
+
+
+def _discard(job: Job, path: Path) -> None:
+    """Undo a failed file's upload: a new file goes with its sidecar (and its folder if
+    empty); a file the index already held keeps its file and gets its old sidecar back."""
+    sidecar = path.with_name(path.name + SIDECAR)
+    try:
+        if path in job.previous_sidecars:
+            previous = job.previous_sidecars[path]
+            if previous is None:
+                sidecar.unlink(missing_ok=True)
+            elif path.exists():
+                sidecar.write_text(previous)
+            return
+        path.unlink(missing_ok=True)
+        sidecar.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
+    except OSError as exc:
+        log.warning("could not tidy up upload %s: %s", path, exc)

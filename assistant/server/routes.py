@@ -55,7 +55,8 @@ STREAMED: dict[int | str, dict[str, Any]] = {200: {
 def chat(body: ChatRequest, request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
     """Answer a question with citations; `stream: true` answers as server-sent events."""
     state = state_of(request)
-    answer = state.ask(body.message, body.conversation_id, to_filters(body.filters, caller))
+    answer = state.ask(body.message, body.conversation_id, to_filters(body.filters, caller),
+                       owner=caller.owner)
     if not body.stream:
         return answer.as_json()
     return StreamingResponse(_chat_events(answer), media_type="text/event-stream")
@@ -84,9 +85,10 @@ def search(body: SearchRequest, request: Request, caller: Annotated[Caller, Depe
 @router.get("/v1/conversations/{conversation_id}", response_model=ConversationModel)
 def conversation(conversation_id: str, request: Request,
                  caller: Annotated[Caller, Depends(reader)]) -> Any:
-    """A conversation's turns; answers drawn from restricted documents are withheld."""
+    """A conversation's turns, for the key that started it alone; answers drawn from
+    documents restricted since are withheld."""
     with state_of(request).assistant() as assistant:
-        turns = assistant.conversations.turns(conversation_id)
+        turns = assistant.conversations.turns(conversation_id, caller.owner)
         if not turns:
             raise HTTPException(404, f"no conversation {conversation_id!r}")
         restricted = assistant.restricted_ids() if not caller.sees_restricted else set()
@@ -115,7 +117,8 @@ def chat_completions(body: OpenAIChatRequest, request: Request,
     questions = [q for m in body.messages if m.role == "user" and (q := _text(m.content).strip())]
     if questions:
         question = questions[-1][:2000]
-        answer = state_of(request).ask(question, None, to_filters(None, caller), questions[:-1])
+        answer = state_of(request).ask(question, None, to_filters(None, caller), questions[:-1],
+                                       caller.owner)
     else:  # a front end may open with only a system message: ask for a question, politely
         question = ""
         answer = Answer("Ask a question about the council's documents, and I will answer it "

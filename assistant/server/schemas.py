@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..records import DOC_TYPES
 from ..service import MAX_QUESTION_CHARS
@@ -13,7 +13,34 @@ DocType = Literal["minutes", "decision", "report", "news", "other"]
 assert set(DOC_TYPES) == {"minutes", "decision", "report", "news", "other"}
 
 
-class FilterModel(BaseModel):
+def _check_unicode(value: Any) -> None:
+    """Raise when any string inside holds an unpaired surrogate (JSON allows "\\ud800")."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the text holds an unpaired surrogate, which is not valid "
+                             "Unicode; send UTF-8 text") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_unicode(key)
+            _check_unicode(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_unicode(item)
+
+
+class RequestModel(BaseModel):
+    """A request body: every string in it must be valid Unicode."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        _check_unicode(data)
+        return data
+
+
+class FilterModel(RequestModel):
     """Which documents a question may draw on."""
 
     model_config = ConfigDict(extra="forbid")
@@ -24,7 +51,7 @@ class FilterModel(BaseModel):
     doc_ids: list[str] | None = Field(default=None, max_length=100)
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     conversation_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -56,7 +83,7 @@ class ChatResponse(BaseModel):
     citations: list[CitationModel]
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     k: int = Field(default=8, ge=1, le=50)
@@ -150,7 +177,7 @@ class OpenAIMessage(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
 
-class OpenAIChatRequest(BaseModel):
+class OpenAIChatRequest(RequestModel):
     model: str = Field(default="council-assistant", max_length=200)
     messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
     stream: bool = False

@@ -13,6 +13,7 @@ from fastapi import HTTPException, Request
 
 from ..answering import Answer
 from ..config import Settings
+from ..conversation import LOCAL_OWNER
 from ..errors import AssistantError, IndexMissing
 from ..retrieval import Filters
 from ..service import Assistant
@@ -65,10 +66,10 @@ class State:
             yield self._assistant
 
     def ask(self, message: str, conversation_id: str | None, filters: Filters,
-            history: list[str] | None = None) -> Answer:
+            history: list[str] | None = None, owner: str = LOCAL_OWNER) -> Answer:
         """The one answering path of every interface: API, web page and bots."""
         with self.assistant() as assistant:
-            answer = assistant.ask(message, conversation_id, filters, history)
+            answer = assistant.ask(message, conversation_id, filters, history, owner)
         self.metrics.answers += 1
         self.metrics.abstentions += 0 if answer.answerable else 1
         return answer

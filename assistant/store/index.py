@@ -191,6 +191,19 @@ class Index:
     def chunks(self, ids: list[int]) -> dict[int, Chunk]:
         return db.chunks_by_ids(self.conn, ids)
 
+    def restricted_sources(self) -> set[str]:
+        """Source keys of the documents marked restricted."""
+        rows = self.conn.execute("SELECT source_key FROM documents WHERE restricted = 1")
+        return {r[0] for r in rows}
+
+    def documents_sharing_source(self, doc_id: str) -> int:
+        """How many documents were drawn from the same file as this one (1 for most files,
+        one per record for JSONL)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM documents WHERE source = (SELECT source FROM documents "
+            "WHERE doc_id = ?)", (doc_id,)).fetchone()
+        return int(row[0])
+
     def sources(self) -> dict[str, tuple[str, str]]:
         """source key → (doc_id, content hash) for every document."""
         rows = self.conn.execute("SELECT source_key, doc_id, content_hash FROM documents")
