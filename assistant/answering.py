@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from .chunking import line_sentence_spans
 from .records import Document
 from .retrieval import Passage
-from .text import PHRASING_WORDS, content_terms, stem
+from .schema import Answer, Citation
+from .text import PHRASING_WORDS, content_terms, stem, stems
 
 # The share of the question's rarity-weighted terms the best evidence must cover for the
 # question to count as answered. Calibrated on the seed dev questions: `assistant eval` prints
@@ -48,39 +48,6 @@ _NUMBER = re.compile(r"\b\d[\d,.]*%?|\b(one|two|three|four|five|six|seven|eight|
                      r"eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-
-
-@dataclass
-class Citation:
-    """One cited passage: where it is, what it says exactly, and how to open it."""
-
-    n: int
-    doc_id: str
-    title: str | None
-    doc_type: str | None
-    committee: str | None
-    meeting_date: str | None
-    page: int | None
-    section: str | None
-    quote: str
-    start: int
-    end: int
-    source: str | None
-    url: str | None
-    score: float
-
-
-@dataclass
-class Answer:
-    """The answer object every interface returns."""
-
-    answer: str
-    answerable: bool
-    conversation_id: str
-    citations: list[Citation] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -120,7 +87,8 @@ def compose(
     citations = [_citation(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
                  for i, c in enumerate(chosen)]
     text = " ".join(f"{_tidy(c.quote)} [{c.n}]" for c in citations)
-    return Answer(text, True, conversation_id, citations)
+    return Answer(answer=text, answerable=True, conversation_id=conversation_id,
+                  citations=citations)
 
 
 _LIST_ITEM = re.compile(r"\s*(\d{1,2}[.)]|\(?[a-z]\)|[-•·*–])\s+\S")
@@ -250,7 +218,7 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(t) for t in content_terms(text)}
+    return set(stems(content_terms(text)))
 
 
 def _answer_type(question: str) -> Callable[[str], bool] | None:
@@ -290,7 +258,8 @@ def _decline(passages: list[Passage], conversation_id: str) -> Answer:
     if related:
         text += " Possibly related: " + "; ".join(
             f"{c.title or c.doc_id} [{c.n}]" for c in related) + "."
-    return Answer(text, False, conversation_id, related)
+    return Answer(answer=text, answerable=False, conversation_id=conversation_id,
+                  citations=related)
 
 
 def _lead(passage: Passage) -> tuple[int, int]:

@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     progress: bool | None = Field(
         default=None, description="Progress bar; default: only when stderr is a terminal"
     )
+    upload_queue: int = Field(
+        default=16, ge=1, description="Upload jobs that may wait; beyond, uploads get 429"
+    )
+    rate_limit: str = Field(
+        default="120/minute",
+        description="Requests per API key (per address without keys), as the `limits` "
+                    "library writes them: '120/minute', '10/second;1000/hour'; empty: none",
+    )
+    bot_rate_limit: str = Field(
+        default="20/minute", description="Questions per chat user to the Slack and Teams bots"
+    )
     public_url: str | None = Field(
         default=None, description="This service's public base URL, for links in bot answers"
     )

@@ -1,5 +1,8 @@
 """The errors the assistant raises; every interface translates them for its users."""
 
+RESTRICTED_WRITE = ("adding, changing or replacing a restricted document needs an API key with "
+                    "the 'restricted' scope")
+
 
 class AssistantError(Exception):
     """Base of every error the assistant reports to a person."""
@@ -39,3 +42,11 @@ class ConversationNotFound(AssistantError):
 
 class ConfigurationError(AssistantError, ValueError):
     """A setting (environment variable or option) has a value that cannot be used."""
+
+
+class Busy(AssistantError):
+    """Too much is waiting already (the upload queue is full); try again shortly."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -16,6 +16,7 @@ import numpy as np
 from .chunking import chunk_text
 from .config import Settings, get_settings
 from .embedding import Embedder
+from .errors import RESTRICTED_WRITE
 from .loaders import Loaded, is_sidecar, load_path, unreadable_reason
 from .records import Chunk, Document, FileResult, IngestReport
 from .store import Index, Writer
@@ -23,8 +24,6 @@ from .store import Index, Writer
 CHUNKER_VERSION = 1
 IGNORE_FILE = ".assistantignore"
 EMBED_GROUP = 2048  # chunks embedded together, so batches sort by length as in one big encode
-RESTRICTED_WRITE = ("adding, changing or replacing a restricted document needs an API key with "
-                    "the 'restricted' scope")
 
 
 @dataclass

@@ -105,3 +105,20 @@ class IngestReport:
             "removed": list(self.removed),
             "chunks_embedded": self.chunks_embedded,
         }
+
+
+@dataclass
+class Filters:
+    """Which documents a search, a listing or the facets may use; None leaves a field open."""
+
+    committee: str | None = None
+    doc_types: list[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    doc_ids: list[str] | None = None
+    include_restricted: bool = False
+
+    def is_open(self) -> bool:
+        """True when nothing but the restricted rule narrows the documents."""
+        return not (self.committee or self.doc_types or self.date_from or self.date_to
+                    or self.doc_ids)

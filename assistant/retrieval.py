@@ -15,7 +15,8 @@ import faiss
 import numpy as np
 
 from .embedding import Embedder
-from .records import Chunk, Document
+from .records import Chunk, Document, Filters
+from .schema import SearchResult
 from .store import Index
 from .text import PHRASING_WORDS, content_terms
 
@@ -31,20 +32,25 @@ BODY_WORDS = frozenset({"board", "committee", "council", "panel", "group", "foru
                         "overview", "executive", "authority", "commission", "assembly"})
 
 
-@dataclass
-class Filters:
-    """Which documents a search may use; None means no restriction on that field."""
+class Selection:
+    """Chunk ids a search may return: the ids listed, or (`exclude`) all but those."""
 
-    committee: str | None = None
-    doc_types: list[str] | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    doc_ids: list[str] | None = None
-    include_restricted: bool = False
+    def __init__(self, ids: np.ndarray, exclude: bool = False):
+        self.ids = ids
+        self.exclude = exclude
+        self._batch: Any = None  # FAISS selectors keep a pointer to it, so it is held here
 
-    def is_open(self) -> bool:
-        return not (self.committee or self.doc_types or self.date_from or self.date_to
-                    or self.doc_ids)
+    def faiss_selector(self) -> Any:
+        self._batch = faiss.IDSelectorBatch(self.ids)
+        return faiss.IDSelectorNot(self._batch) if self.exclude else self._batch
+
+    def admit(self, chunk_ids: list[int]) -> list[int]:
+        """The ids the selection lets through, in their order."""
+        listed = np.isin(np.asarray(chunk_ids, dtype=np.int64), self.ids)
+        return [i for i, inside in zip(chunk_ids, listed, strict=True) if inside != self.exclude]
+
+    def admits_none(self) -> bool:
+        return not self.exclude and not len(self.ids)
 
 
 @dataclass
@@ -63,15 +69,15 @@ class Passage:
     ordinals: list[int] = field(default_factory=list)
     document: Document | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def result(self) -> SearchResult:
+        """The passage as a search result, in the schema every interface shares."""
         doc = self.document
-        return {
-            "doc_id": self.doc_id, "title": doc.title if doc else None, "start": self.start,
-            "end": self.end, "page": self.page_start, "page_end": self.page_end,
-            "section": self.section, "text": self.text, "score": round(self.score, 4),
-            "doc_type": doc.doc_type if doc else None, "committee": doc.committee if doc else None,
-            "meeting_date": doc.meeting_date if doc else None,
-        }
+        return SearchResult(
+            doc_id=self.doc_id, title=doc.title if doc else None, start=self.start,
+            end=self.end, page=self.page_start, page_end=self.page_end, section=self.section,
+            text=self.text, score=round(self.score, 4), doc_type=doc.doc_type if doc else None,
+            committee=doc.committee if doc else None,
+            meeting_date=doc.meeting_date if doc else None)
 
 
 @dataclass
@@ -106,13 +112,13 @@ class Retriever:
         filters = filters or Filters()
         plan = plan or self.plan(question)
         self.index.refresh()
-        allowed = self._allowed_chunk_ids(filters)
-        if allowed is not None and len(allowed) == 0:
+        selection = self._selection(filters)
+        if selection is not None and selection.admits_none():
             return []
         if query_vector is None:
             query_vector = self.embedder.encode([plan.text], progress=False)[0]
-        dense = self._dense(query_vector, allowed)
-        keyword = self._keyword(plan, allowed)
+        dense = self._dense(query_vector, selection)
+        keyword = self._keyword(plan, selection)
         fused = fuse([dense, keyword], FUSION_WEIGHTS)
         chunks = self.index.chunks(list(fused)[:CANDIDATES])
         headers = self.index.document_headers({c.doc_id for c in chunks.values()})
@@ -126,30 +132,29 @@ class Retriever:
             passage.text = passage.document.text[passage.start:passage.end]
         return passages
 
-    def _dense(self, vector: np.ndarray, allowed: np.ndarray | None) -> list[int]:
-        if allowed is None:
+    def _dense(self, vector: np.ndarray, selection: Selection | None) -> list[int]:
+        if selection is None:
             return [i for i, _ in self.index.vector_search(vector, CANDIDATES)]
         vectors = self.index.vectors
         if vectors.count == 0:
             return []
         params: Any = faiss.SearchParametersIVF() if vectors.kind == "ivf" else \
             faiss.SearchParameters()
-        params.sel = faiss.IDSelectorBatch(allowed)
+        params.sel = selection.faiss_selector()
         if vectors.kind == "ivf":
             params.nprobe = vectors.nprobe
         _, ids = vectors.index.search(vector[None, :], min(CANDIDATES, vectors.count),
                                       params=params)
         return [int(i) for i in ids[0] if i >= 0]
 
-    def _keyword(self, plan: QueryPlan, allowed: np.ndarray | None) -> list[int]:
-        limit = CANDIDATES if allowed is None else CANDIDATES * 20
+    def _keyword(self, plan: QueryPlan, selection: Selection | None) -> list[int]:
+        limit = CANDIDATES if selection is None else CANDIDATES * 20
         terms = self._selective(plan.terms)
         if not terms:  # every word is common: dense search alone ranks this question
             return []
         hits = [i for i, _ in self.index.keyword_search(" ".join(terms), limit)]
-        if allowed is not None:
-            permitted = set(allowed.tolist())
-            hits = [i for i in hits if i in permitted]
+        if selection is not None:
+            hits = selection.admit(hits)
         return hits[:CANDIDATES]
 
     def _selective(self, terms: list[str]) -> list[str]:
@@ -159,15 +164,15 @@ class Retriever:
         counts = {t: self.index.term_count(t, cap) for t in terms}
         return [t for t in terms if counts[t] < cap]
 
-    def _allowed_chunk_ids(self, filters: Filters) -> np.ndarray | None:
+    def _selection(self, filters: Filters) -> Selection | None:
+        """Which chunks the search may return: None for all of them; restricted chunks are
+        excluded by their own (small) id list, other filters list the chunks they allow."""
         restricted = not filters.include_restricted and self.index.has_restricted()
-        if filters.is_open() and not restricted:
-            return None
-        where, args = filter_sql(filters)
-        rows = self.index.conn.execute(
-            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}",
-            args)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        if not filters.is_open():
+            return Selection(self.index.chunk_ids_where(filters))
+        if restricted:
+            return Selection(self.index.restricted_chunk_ids(), exclude=True)
+        return None
 
     def _named_committees(self, question: str) -> list[str]:
         """Committees whose distinctive words (a place, a name) the question uses."""
@@ -181,29 +186,6 @@ class Retriever:
             if distinctive & asked:
                 named.append(name)
         return named
-
-
-def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """An SQL condition on documents `d` for these filters."""
-    clauses, args = ["1 = 1"], []
-    if not filters.include_restricted:
-        clauses.append("d.restricted = 0")
-    if filters.committee:
-        clauses.append("d.committee LIKE ?")
-        args.append(f"%{filters.committee}%")
-    if filters.doc_types:
-        clauses.append(f"d.doc_type IN ({','.join('?' * len(filters.doc_types))})")
-        args.extend(filters.doc_types)
-    if filters.date_from:
-        clauses.append("COALESCE(d.meeting_date, d.publication_date) >= ?")
-        args.append(filters.date_from)
-    if filters.date_to:
-        clauses.append("COALESCE(d.meeting_date, d.publication_date) <= ?")
-        args.append(filters.date_to)
-    if filters.doc_ids:
-        clauses.append(f"d.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
-        args.extend(filters.doc_ids)
-    return " AND ".join(clauses), args
 
 
 def fuse(rankings: list[list[int]], weights: list[float] | None = None) -> dict[int, float]:

@@ -1,8 +1,16 @@
-"""The assistant as every interface uses it: search, ask (with conversations), documents."""
+"""The one way in for every interface (CLI, API, bots, web): ingest, remove, search, ask
+(with conversations), documents, facets, stats. It raises the project's own errors
+(`errors.py`); each interface maps them once to its status codes, exit codes or messages."""
 
 from __future__ import annotations
 
-from .answering import Answer, compose, evidence_strength, idf_from
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .answering import compose, evidence_strength, idf_from
 from .config import Settings, get_settings
 from .conversation import (
     LOCAL_OWNER,
@@ -12,23 +20,128 @@ from .conversation import (
     new_conversation_id,
     resolve,
 )
-from .errors import ConversationNotFound
-from .ingest import get_embedder, open_index
-from .retrieval import Filters, Passage, Retriever
+from .errors import ConversationNotFound, DocumentNotFound, IndexMissing
+from .ingest import get_embedder, ingest, open_index, remove
+from .records import Chunk, Document, Filters, IngestReport
+from .retrieval import Passage, Retriever
+from .schema import Answer
+from .store import Index
 
 MAX_QUESTION_CHARS = 2000
+WITHHELD = "[withheld: this answer draws on restricted documents]"
+
+
+@dataclass
+class Original:
+    """What a document's "original file" link serves: the file, or (for one record of a
+    many-document file such as JSONL) that record alone, never the file."""
+
+    path: Path | None
+    record: dict[str, Any] | None
+    format: str
 
 
 class Assistant:
-    """One open index with its retriever and conversation store."""
+    """The assistant over one index. The index is opened on first use (IndexMissing until
+    one exists), so the same object serves a server that starts before any upload."""
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        self.index = open_index(self.settings)
         self.embedder = get_embedder(self.settings.model, self.settings.batch_size,
                                      self.settings.threads)
-        self.retriever = Retriever(self.index, self.embedder)
-        self.conversations = ConversationStore(self.settings.index)
+        self._index: Index | None = None
+        self._retriever: Retriever | None = None
+        self._conversations: ConversationStore | None = None
+        self._opening = threading.Lock()
+
+    @property
+    def index(self) -> Index:
+        """The open index (opened now if it was not)."""
+        with self._opening:
+            if self._index is None:
+                self._index = open_index(self.settings)
+                self._retriever = Retriever(self._index, self.embedder)
+        return self._index
+
+    @property
+    def retriever(self) -> Retriever:
+        self.index  # noqa: B018  (opens it)
+        assert self._retriever is not None
+        return self._retriever
+
+    @property
+    def conversations(self) -> ConversationStore:
+        if self._conversations is None:
+            self._conversations = ConversationStore(self.settings.index)
+        return self._conversations
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path], prune: bool = False,
+               may_change_restricted: bool = True) -> IngestReport:
+        """Add or update documents; a bad file is reported in the report, never raised."""
+        return ingest(paths, self.settings, prune, may_change_restricted)
+
+    def remove(self, doc_ids: Iterable[str], include_restricted: bool = True,
+               ) -> tuple[list[str], list[str]]:
+        """Delete documents by id; returns (removed, not found). Restricted documents count
+        as not found unless the caller may see them."""
+        requested = list(doc_ids)
+        held = self.index.document_headers(set(requested))
+        present = [d for d in requested if d in held
+                   and (include_restricted or not held[d].restricted)]
+        removed, absent = remove(present, self.settings) if present else ([], [])
+        return removed, absent + [d for d in requested if d not in present]
+
+    def restricted_sources(self) -> set[str]:
+        """Where restricted documents came from (an upload replacing one needs the scope)."""
+        try:
+            return self.index.restricted_sources()
+        except IndexMissing:
+            return set()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def document(self, doc_id: str, include_restricted: bool = True) -> Document:
+        """One document with its text; DocumentNotFound also for a restricted one the caller
+        may not see (it looks absent)."""
+        document = self.index.document(doc_id)
+        if document.restricted and not include_restricted:
+            raise DocumentNotFound(f"no document {doc_id!r} in the index")
+        return document
+
+    def chunks(self, doc_id: str) -> list[Chunk]:
+        """A document's chunks, in order."""
+        return self.index.chunks_of(doc_id)
+
+    def original(self, doc_id: str, include_restricted: bool = True) -> Original:
+        """The file a document came from, or its record alone when the file holds others."""
+        document = self.document(doc_id, include_restricted)
+        if self.index.documents_sharing_source(doc_id) > 1 or document.format == "jsonl":
+            meta = {k: v for k, v in document.metadata().items()
+                    if v not in (None, False, "") and k != "title"}
+            return Original(None, {"doc_id": document.doc_id, "title": document.title,
+                                   "text": document.text, "meta": {**meta, **document.extra}},
+                            document.format)
+        path = Path(document.source)
+        if not path.is_file():
+            raise DocumentNotFound(f"the original file of {doc_id!r} is no longer on the server")
+        return Original(path, None, document.format)
+
+    def documents(self, filters: Filters | None = None, offset: int = 0,
+                  limit: int = 50) -> tuple[int, list[Document]]:
+        """A page of documents (metadata only) and how many match."""
+        return self.index.list_documents(filters, offset, limit)
+
+    def facets(self, filters: Filters | None = None) -> dict[str, Any]:
+        """The committees, types and date range a search can be narrowed by."""
+        return self.index.facets(filters)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and build settings of the index."""
+        return self.index.stats()
+
+    # --- questions -------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 8, filters: Filters | None = None) -> list[Passage]:
         """Ranked passages for a query."""
@@ -71,6 +184,21 @@ class Assistant:
                          follow_up.terms if follow_up else None)
         return answer, plan.text
 
+    def conversation(self, conversation_id: str, owner: str = LOCAL_OWNER,
+                     include_restricted: bool = True) -> list[Turn]:
+        """The owner's conversation, oldest turn first; answers drawn from documents the
+        caller may not see (restricted since) are withheld. ConversationNotFound otherwise."""
+        turns = self.conversations.turns(conversation_id, owner)
+        if not turns:
+            raise ConversationNotFound(f"no conversation {conversation_id!r}")
+        if include_restricted:
+            return turns
+        hidden = self.restricted_ids()
+        return [turn if not any(c["doc_id"] in hidden for c in turn.answer.get("citations", []))
+                else Turn(turn.question, turn.query, {**turn.answer, "answer": WITHHELD,
+                                                       "citations": []}, turn.created_at)
+                for turn in turns]
+
     def restricted_ids(self) -> set[str]:
         """Ids of the documents marked restricted."""
         rows = self.index.conn.execute("SELECT doc_id FROM documents WHERE restricted = 1")
@@ -83,5 +211,10 @@ class Assistant:
         return evidence_strength(question, passages, idf)
 
     def close(self) -> None:
-        self.index.close()
-        self.conversations.close()
+        """Close the index and the conversation store."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        if self._conversations is not None:
+            self._conversations.close()
+            self._conversations = None

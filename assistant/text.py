@@ -1,11 +1,21 @@
-"""Words of questions and passages: content terms, a light stemmer, stop words."""
+"""Words of questions and passages, read exactly as the keyword index reads them.
+
+SQLite's FTS5 index uses `porter unicode61 remove_diacritics 2`: a token is a run of letters
+and digits of any script, folded to lower case with diacritics removed, then Porter-stemmed.
+`tokens` and `stem` do the same here, so the two halves of hybrid search agree on what a word
+is ("Müller" is "muller" on both sides, "S.106" is "s" and "106", "£1.2m" is "1" and "2m").
+"""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import sqlite3
+import threading
+import unicodedata
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*%?")
+# Letters and digits of any script (\w without the underscore), as unicode61's token chars.
+_TOKEN = re.compile(r"[^\W_]+")
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 STOP_WORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing done down during each few for from further
@@ -24,37 +34,64 @@ heard start starts started begin begins began commence commences
 """.split())
 
 
-@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Müller" → "muller", "Ŵyddgrug" → "wyddgrug"."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", bare).lower().replace("µ", "μ")  # as unicode61 folds
+
+
+def tokens(text: str) -> list[str]:
+    """The text's tokens as the FTS5 index has them, before stemming."""
+    return _TOKEN.findall(fold(text))
+
+
+class _Porter:
+    """SQLite's own porter stemmer, asked through an in-memory FTS5 table: its stems differ
+    from other Porter implementations ("analogi" → "analog", words under three letters are
+    left alone), and matching them exactly is the point."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self.conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(word, tokenize = '{FTS_TOKENIZER}')")
+        self.conn.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'instance')")
+
+    def stems(self, words: list[str]) -> list[str]:
+        with self.lock:
+            self.conn.execute("DELETE FROM words")
+            self.conn.executemany("INSERT INTO words (rowid, word) VALUES (?, ?)",
+                                  enumerate(words, start=1))
+            found = dict(self.conn.execute("SELECT doc, term FROM stems"))
+        return [found.get(n, fold(word)) for n, word in enumerate(words, start=1)]
+
+
+_PORTER = _Porter()
+
+
+_STEMS: dict[str, str] = {}
+_STEM_CACHE = 200_000
+
+
+def stems(words: list[str]) -> list[str]:
+    """The stems FTS5's porter tokenizer gives these tokens (asked in one batch, cached)."""
+    missing = list(dict.fromkeys(w for w in words if w not in _STEMS))
+    if missing:
+        if len(_STEMS) > _STEM_CACHE:
+            _STEMS.clear()
+        _STEMS.update(zip(missing, _PORTER.stems(missing), strict=True))
+    return [_STEMS[w] for w in words]
+
+
 def stem(word: str) -> str:
-    """A light suffix stripper: 'owns'/'owned'/'owner', 'inspected'/'inspection' meet."""
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
-        w = w[:-1]
-    if w.endswith("ssion"):
-        return w[:-3]
-    for suffix in ("ations", "ation", "ions", "ion", "ments", "ment", "ings", "ing", "ers", "er",
-                   "ed", "ly", "e"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            return w[: -len(suffix)]
-    return w
-
-
-def words(text: str) -> list[str]:
-    """The words of text, as written."""
-    return _WORD.findall(text)
+    """The stem FTS5's porter tokenizer gives a token."""
+    return stems([word])[0]
 
 
 def content_terms(text: str) -> list[str]:
-    """Lower-cased words that carry meaning, in order, without repeats or stop words."""
+    """Tokens that carry meaning, in order, without repeats or stop words."""
     seen: dict[str, None] = {}
-    for word in words(text):
-        lowered = word.lower().rstrip("%").replace("’", "'")
-        if lowered.endswith("'s"):
-            lowered = lowered[:-2]
-        if lowered and lowered not in STOP_WORDS and (len(lowered) > 1 or lowered.isdigit()):
-            seen.setdefault(lowered, None)
+    for token in tokens(text):
+        if token not in STOP_WORDS and (len(token) > 1 or token.isdigit()):
+            seen.setdefault(token, None)
     return list(seen)

@@ -40,7 +40,9 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The demo corpus ingested once with the real model; tests must not modify it."""
-    settings = Settings(index=tmp_path_factory.mktemp("seed") / "index", progress=False)
+    # no rate limit: the servers built on it take bursts (rate limits have their own tests)
+    settings = Settings(index=tmp_path_factory.mktemp("seed") / "index", progress=False,
+                        rate_limit="", bot_rate_limit="")
     report = ingest([CORPUS], settings)
     assert len(report.added) == 5 and not report.failed
     return settings

@@ -24,8 +24,8 @@ import httpx
 import pytest
 from test_server import LiveServer, wait_for_job
 
-from assistant.answering import Answer, Citation
-from assistant.bots.render import SLACK_MAX_BLOCKS, SLACK_SECTION_CHARS, slack_blocks, teams_card
+from assistant.schema import Answer, Citation
+from assistant.render import SLACK_MAX_BLOCKS, SLACK_SECTION_CHARS, slack_blocks, teams_card
 from assistant.config import Settings
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -354,14 +354,18 @@ def test_teams_outgoing_webhook_verified_and_answered_in_time(live: LiveServer) 
 
 
 def test_slack_blocks_respect_limits() -> None:
-    citations = [Citation(n, f"doc{n}", "T" * 400, "minutes", "Board", "2020-01-01", 3, None,
-                          "quote " * 2000, 0, 10, None, None, 1.0) for n in range(1, 80)]
-    answer = Answer("word " * 2000, True, "c1", citations)
+    citations = [Citation(n=n, doc_id=f"doc{n}", title="T" * 400, doc_type="minutes",
+                          committee="Board", meeting_date="2020-01-01", page=3,
+                          quote="quote " * 2000, start=0, end=10, score=1.0)
+                 for n in range(1, 80)]
+    answer = Answer(answer="word " * 2000, answerable=True, conversation_id="c1",
+                    citations=citations)
     blocks = slack_blocks(answer, "a1", None)
     assert len(blocks) <= SLACK_MAX_BLOCKS
     assert all(len(b["text"]["text"]) <= SLACK_SECTION_CHARS for b in blocks if "text" in b)
     assert blocks[-1]["block_id"] == "feedback"
-    markup = Answer("A <script>alert(1)</script> & <@U1>", True, "c1", citations[:1])
+    markup = Answer(answer="A <script>alert(1)</script> & <@U1>", answerable=True,
+                    conversation_id="c1", citations=citations[:1])
     assert "&lt;script&gt;" in slack_blocks(markup, None, None)[0]["text"]["text"]
     card = teams_card(answer, "a1", None)
     assert card["type"] == "AdaptiveCard" and len(card["actions"]) == 2

@@ -21,7 +21,8 @@ from test_server import KEYS, SECRET, LiveServer, serve_copy, wait_for_job
 from assistant.chunking import chunk_text
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.ingest import RESTRICTED_WRITE, ingest
+from assistant.errors import RESTRICTED_WRITE
+from assistant.ingest import ingest
 
 
 @pytest.fixture(scope="module")

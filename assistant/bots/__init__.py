@@ -1,4 +1,7 @@
-"""Chat bots: Slack and Microsoft Teams, answering through the app's one answering path."""
+"""Chat bots: Slack and Microsoft Teams, answering through the app's one answering path.
+
+The bots depend on the facade (through `chat.AnswerSource`) and on an authorisation function
+the app passes in; the server mounts their routers, and nothing here imports the server."""
 
 from __future__ import annotations
 
@@ -6,34 +9,31 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
-from ..server.auth import Caller, require
-from ..server.state import State
-from . import slack, teams
+from .chat import AnswerSource, Authorize
 from .store import VERDICTS, BotStore
 
+__all__ = ["AnswerSource", "Authorize", "install"]
 
-def install(app: FastAPI, state: State) -> None:
+
+def install(app: FastAPI, source: AnswerSource, authorize: Authorize) -> None:
     """Mount /slack, /teams and /v1/feedback on the app."""
-    store = BotStore(state.settings.index)
-    app.include_router(slack.router(slack.SlackBot(state, store)))
-    app.include_router(teams.router(teams.TeamsBot(state, store)))
-    app.include_router(feedback_router(state, store))
+    from . import slack, teams  # the SDKs load only when the bots are mounted
+
+    store = BotStore(source.settings.index)
+    app.include_router(slack.router(slack.SlackBot(source, store)))
+    app.include_router(teams.router(teams.TeamsBot(source, store)))
+    app.include_router(feedback_router(store, authorize))
 
 
-def writer(request: Request) -> Caller:
-    """Feedback holds people's questions: it takes a key with the write scope."""
-    state: State = request.app.state.assistant_state
-    caller = state.caller(request)
-    require(caller, "write")
-    return caller
-
-
-def feedback_router(state: State, store: BotStore) -> APIRouter:
+def feedback_router(store: BotStore, authorize: Authorize) -> APIRouter:
     api = APIRouter(tags=["Feedback"])
 
-    @api.get("/v1/feedback")
-    def feedback(caller: Annotated[Caller, Depends(writer)],
-                 verdict: Annotated[str | None, Query(pattern="^(helpful|not_helpful)$")] = None,
+    def writer(request: Request) -> None:
+        """Feedback holds people's questions: it takes a key with the write scope."""
+        authorize(request, "write")
+
+    @api.get("/v1/feedback", dependencies=[Depends(writer)])
+    def feedback(verdict: Annotated[str | None, Query(pattern="^(helpful|not_helpful)$")] = None,
                  limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict[str, Any]:
         """Verdicts people gave bot answers, with the question and answer, newest first."""
         return {"verdicts": list(VERDICTS),

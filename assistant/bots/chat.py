@@ -6,16 +6,41 @@ import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, Protocol
 
-from ..answering import Answer
-from ..retrieval import Filters
-from ..server.state import State
+from fastapi import Request
+
+from ..config import Settings
+from ..records import Filters
+from ..schema import Answer
 from .store import BotStore
 
 log = logging.getLogger("assistant.bots")
+
+
+class AnswerSource(Protocol):
+    """What the bots need of the app: its settings and its one answering path."""
+
+    settings: Settings
+
+    def ask(self, message: str, conversation_id: str | None, filters: Filters,
+            history: list[str] | None = None, owner: str = ...) -> Answer: ...
+
+
+# Checks that the request's caller has a scope; raises (an HTTP 401/403) otherwise.
+Authorize = Callable[[Request, str], object]
 P = ParamSpec("P")
 USAGE = "Ask me a question about the council's documents, e.g. “What did the inspectors recommend?”"
+
+
+class SlowDown(str):
+    """A reply in place of an answer: the person asked too often (the bots' rate limit)."""
+
+
+def slow_down(wait: int) -> SlowDown:
+    """What a person over the bots' rate limit is told instead of an answer."""
+    return SlowDown(f"You have asked several questions in a short time; please wait {wait} "
+                    "seconds and ask again.")
 
 
 def conversation_key(platform: str, *parts: str) -> str:
@@ -24,7 +49,7 @@ def conversation_key(platform: str, *parts: str) -> str:
     return f"{platform}-{digest}"
 
 
-def ask(state: State, question: str, conversation_id: str) -> Answer:
+def ask(state: AnswerSource, question: str, conversation_id: str) -> Answer:
     """The API's answer, never drawn from restricted documents: chat identities are not API
     keys, and a channel or direct message is no place for closed-session material."""
     platform = conversation_id.split("-", 1)[0]
@@ -32,7 +57,7 @@ def ask(state: State, question: str, conversation_id: str) -> Answer:
                      owner=f"bot:{platform}")
 
 
-def answer_with_record(state: State, store: BotStore, platform: str, question: str,
+def answer_with_record(state: AnswerSource, store: BotStore, platform: str, question: str,
                        conversation_id: str) -> tuple[Answer, str]:
     """The answer, kept under an id that its feedback buttons point at."""
     answer = ask(state, question, conversation_id)

@@ -24,9 +24,19 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from ..server.state import State
-from .chat import USAGE, answer_with_record, background, conversation_key, id_part
-from .render import plain_text, slack_blocks, slack_escape
+from ..errors import AssistantError
+from ..rate import RateLimit
+from ..render import plain_text, slack_blocks, slack_escape
+from .chat import (
+    USAGE,
+    AnswerSource,
+    SlowDown,
+    answer_with_record,
+    background,
+    conversation_key,
+    id_part,
+    slow_down,
+)
 from .store import VERDICTS, BotStore
 
 log = logging.getLogger("assistant.bots.slack")
@@ -46,7 +56,7 @@ def question_text(text: str) -> str:
 class SlackBot:
     """The Slack side of the app; one per app, sharing the app's assistant."""
 
-    def __init__(self, state: State, store: BotStore):
+    def __init__(self, state: AnswerSource, store: BotStore):
         self.state = state
         self.store = store
         settings = state.settings
@@ -59,6 +69,7 @@ class SlackBot:
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=base_url,
                                      retry_handlers=self.retry_handlers)
         self.public_url = settings.public_url
+        self.rate = RateLimit(settings.bot_rate_limit, "slack")
 
     async def verified_body(self, request: Request) -> bytes:
         """The raw body, once its signature and timestamp check out; 401 otherwise."""
@@ -98,16 +109,16 @@ class SlackBot:
     @background("Slack reply in thread")
     async def reply_in_thread(self, channel: str, thread_ts: str, team: str, question: str) -> None:
         """Answer in the background and post into the message's thread."""
-        if not question:
-            await self._post(channel=channel, thread_ts=thread_ts, text=USAGE)
+        if not question or isinstance(question, SlowDown):
+            await self._post(channel=channel, thread_ts=thread_ts, text=question or USAGE)
             return
         conversation_id = conversation_key("slack", team, channel, thread_ts)
         try:
             answer, answer_id = await asyncio.to_thread(
                 answer_with_record, self.state, self.store, "slack", question, conversation_id)
-        except HTTPException as exc:
+        except AssistantError as exc:  # no index yet, or another the app cannot use
             await self._post(channel=channel, thread_ts=thread_ts,
-                             text=f"Sorry, I cannot answer yet: {exc.detail}")
+                             text=f"Sorry, I cannot answer yet: {exc}")
             return
         except Exception:
             log.exception("answering %r failed", question)
@@ -139,8 +150,8 @@ class SlackBot:
         try:
             answer, answer_id = await asyncio.to_thread(
                 answer_with_record, self.state, self.store, "slack", question, conversation_id)
-        except HTTPException as exc:
-            await webhook.send(response_type="ephemeral", text=f"Sorry, I cannot answer yet: {exc.detail}")
+        except AssistantError as exc:
+            await webhook.send(response_type="ephemeral", text=f"Sorry, I cannot answer yet: {exc}")
             return
         asked = {"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"<@{form.get('user_id', '')}> asked: {slack_escape(question)}"}]}
@@ -181,9 +192,12 @@ def router(bot: SlackBot) -> APIRouter:
         if question is None or not bot.first_delivery(payload):
             return {}
         event = payload["event"]
+        team = str(payload.get("team_id") or event.get("team") or "")
+        wait = bot.rate.retry_after(f"{team}:{event.get('user')}")
+        if wait is not None:
+            question = slow_down(wait)
         background.add_task(bot.reply_in_thread, str(event.get("channel")),
-                            str(event.get("thread_ts") or event.get("ts")),
-                            str(payload.get("team_id") or event.get("team") or ""), question)
+                            str(event.get("thread_ts") or event.get("ts")), team, question)
         return {}
 
     @api.post("/commands")
@@ -192,6 +206,9 @@ def router(bot: SlackBot) -> APIRouter:
         form = _form(await bot.verified_body(request))
         if not form.get("text", "").strip():
             return {"response_type": "ephemeral", "text": USAGE}
+        wait = bot.rate.retry_after(f"{form.get('team_id')}:{form.get('user_id')}")
+        if wait is not None:
+            return {"response_type": "ephemeral", "text": slow_down(wait)}
         if not form.get("response_url"):
             raise HTTPException(400, "the command carries no response_url")
         background.add_task(bot.reply_to_command, form)

@@ -36,10 +36,10 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from ..config import Settings
-from ..errors import ConfigurationError
-from ..server.state import State
-from .chat import USAGE, answer_with_record, ask, conversation_key, id_part
-from .render import plain_text, teams_card, teams_text
+from ..errors import AssistantError, ConfigurationError
+from ..rate import RateLimit
+from ..render import plain_text, teams_card, teams_text
+from .chat import USAGE, AnswerSource, answer_with_record, ask, conversation_key, id_part, slow_down
 from .store import VERDICTS, BotStore
 
 log = logging.getLogger("assistant.bots.teams")
@@ -56,9 +56,10 @@ def plain_question(text: str) -> str:
 class AnswerBot(ActivityHandler):
     """Answers each message with the assistant's cited answer as an Adaptive Card."""
 
-    def __init__(self, state: State, store: BotStore):
+    def __init__(self, state: AnswerSource, store: BotStore, rate: RateLimit):
         self.state = state
         self.store = store
+        self.rate = rate
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -69,13 +70,18 @@ class AnswerBot(ActivityHandler):
         if not question:
             await turn_context.send_activity(USAGE)
             return
+        sender = activity.from_property.id if activity.from_property else ""
+        wait = self.rate.retry_after(sender or activity.conversation.id)
+        if wait is not None:
+            await turn_context.send_activity(slow_down(wait))
+            return
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         conversation_id = conversation_key("teams", activity.conversation.id)
         try:
             answer, answer_id = await asyncio.to_thread(
                 answer_with_record, self.state, self.store, "teams", question, conversation_id)
-        except HTTPException as exc:
-            await turn_context.send_activity(f"Sorry, I cannot answer yet: {exc.detail}")
+        except AssistantError as exc:
+            await turn_context.send_activity(f"Sorry, I cannot answer yet: {exc}")
             return
         card = teams_card(answer, answer_id, self.state.settings.public_url)
         reply = MessageFactory.attachment(CardFactory.adaptive_card(card))
@@ -103,7 +109,7 @@ def bot_configuration(settings: Settings) -> SimpleNamespace:
 class TeamsBot:
     """The Teams endpoints' shared parts: the adapter, the bot, the webhook secret."""
 
-    def __init__(self, state: State, store: BotStore):
+    def __init__(self, state: AnswerSource, store: BotStore):
         self.state = state
         settings = state.settings
         self.emulator_mode = not settings.teams_app_id
@@ -113,7 +119,8 @@ class TeamsBot:
         self.auth = ConfigurationBotFrameworkAuthentication(bot_configuration(settings))
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_error
-        self.bot = AnswerBot(state, store)
+        self.rate = RateLimit(settings.bot_rate_limit, "teams")
+        self.bot = AnswerBot(state, store, self.rate)
         self.store = store
         secret = settings.teams_webhook_secret
         self.webhook_key = _webhook_key(secret) if secret else None
@@ -146,6 +153,10 @@ class TeamsBot:
         question = plain_question(str(activity.get("text") or ""))
         if not question:
             return {"type": "message", "text": USAGE}
+        sender = (activity.get("from") or {}).get("id") or ""
+        wait = self.rate.retry_after(str(sender))
+        if wait is not None:
+            return {"type": "message", "text": slow_down(wait)}
         conversation = (activity.get("conversation") or {}).get("id") or ""
         conversation_id = conversation_key("teams", str(conversation))
         try:

@@ -10,17 +10,27 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..bots import install
 from ..config import Settings, get_settings
-from ..errors import AssistantError, ConversationNotFound, DocumentNotFound, IndexBusy
+from ..errors import (
+    AssistantError,
+    Busy,
+    ConversationNotFound,
+    DocumentNotFound,
+    IndexBusy,
+    IndexMismatch,
+    IndexMissing,
+)
 from . import documents, routes
 from .auth import parse_keys
 from .limits import GuardedBody, validation_error
+from .metrics import CONTENT_TYPE
 from .state import State
 
 log = logging.getLogger("assistant.server")
@@ -40,9 +50,7 @@ def create_app(settings: Settings | None = None, keys: str | None = None) -> Fas
     app.state.assistant_state = state
     app.include_router(routes.router)
     app.include_router(documents.router)
-    from ..bots import install  # the bots build on this package, so they come in last
-
-    install(app, state)
+    install(app, state, state.authorize)
     _web(app)
     _ops(app, state)
     _limits_and_errors(app, state)
@@ -64,8 +72,8 @@ def _warm_up(state: State) -> Any:
 def _open_quietly(state: State) -> None:
     try:
         state.ready()
-    except HTTPException as exc:  # no index yet: the first request says so
-        log.warning("%s", exc.detail)
+    except AssistantError as exc:  # no index yet: the first request says so
+        log.warning("%s", exc)
 
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -94,29 +102,14 @@ def _ops(app: FastAPI, state: State) -> None:
         return state.ready()
 
     @app.get("/metrics", response_class=PlainTextResponse)
-    def metrics() -> str:
+    def metrics() -> Response:
         """Prometheus metrics: requests and latency by route, answers, index size."""
-        m = state.metrics
-        lines = ["# TYPE assistant_requests_total counter"]
-        lines += [f'assistant_requests_total{{route="{r}",method="{meth}",status="{s}"}} {n}'
-                  for (r, meth, s), n in sorted(m.requests.items())]
-        lines.append("# TYPE assistant_request_seconds summary")
-        for route in sorted(m.latency_count):
-            lines.append(f'assistant_request_seconds_sum{{route="{route}"}} '
-                         f"{m.latency_sum[route]:.6f}")
-            lines.append(f'assistant_request_seconds_count{{route="{route}"}} '
-                         f"{m.latency_count[route]}")
-        lines += ["# TYPE assistant_answers_total counter", f"assistant_answers_total {m.answers}",
-                  "# TYPE assistant_abstentions_total counter",
-                  f"assistant_abstentions_total {m.abstentions}"]
         try:
             ready = state.ready()
-            lines += ["# TYPE assistant_documents gauge",
-                      f"assistant_documents {ready['documents']}",
-                      "# TYPE assistant_chunks gauge", f"assistant_chunks {ready['chunks']}"]
-        except HTTPException:
-            pass
-        return "\n".join(lines) + "\n"
+            size = (ready["documents"], ready["chunks"])
+        except AssistantError:
+            size = (None, None)
+        return Response(state.metrics.exposition(*size), media_type=CONTENT_TYPE)
 
 
 def _limits_and_errors(app: FastAPI, state: State) -> None:
@@ -126,9 +119,8 @@ def _limits_and_errors(app: FastAPI, state: State) -> None:
         response = await call_next(request)
         route = request.scope.get("route")
         name = getattr(route, "path", "unmatched")
-        state.metrics.requests[(name, request.method, response.status_code)] += 1
-        state.metrics.latency_sum[name] += time.perf_counter() - started
-        state.metrics.latency_count[name] += 1
+        state.metrics.request(name, request.method, response.status_code,
+                              time.perf_counter() - started)
         return response
 
     # Added last, so it runs first: the key and the body's size are checked before any
@@ -138,9 +130,15 @@ def _limits_and_errors(app: FastAPI, state: State) -> None:
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
+        if isinstance(exc, Busy):
+            return JSONResponse({"detail": str(exc)}, 429,
+                                headers={"Retry-After": str(exc.retry_after)})
         status = 404 if isinstance(exc, DocumentNotFound | ConversationNotFound) else (
-            409 if isinstance(exc, IndexBusy) else 400)
-        return JSONResponse({"detail": str(exc)}, status)
+            409 if isinstance(exc, IndexBusy) else
+            503 if isinstance(exc, IndexMissing | IndexMismatch) else 400)
+        detail = str(exc) + ("; or upload documents with POST /v1/documents"
+                             if isinstance(exc, IndexMissing) else "")
+        return JSONResponse({"detail": detail}, status)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

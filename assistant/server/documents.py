@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
-from ..errors import DocumentNotFound
-from ..ingest import RESTRICTED_WRITE, remove
-from .auth import Caller, require
+from ..errors import RESTRICTED_WRITE
+from ..records import Filters
+from .auth import Caller
 from .routes import reader, state_of
 from .schemas import ERRORS, DocType, DocumentDetail, DocumentList, Facets, JobModel, Me
 from .state import MAX_UPLOAD_FILES
@@ -19,9 +18,7 @@ router = APIRouter(responses=ERRORS)
 
 
 def writer(request: Request) -> Caller:
-    caller = state_of(request).caller(request)
-    require(caller, "write")
-    return caller
+    return state_of(request).authorize(request, "write")
 
 
 @router.get("/v1/documents", response_model=DocumentList)
@@ -36,10 +33,11 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
     """Documents in the index, paged, optionally by committee, type and meeting date."""
+    filters = Filters(committee=committee, doc_types=[doc_type] if doc_type else None,
+                      date_from=date_from, date_to=date_to,
+                      include_restricted=caller.sees_restricted)
     with state_of(request).assistant() as assistant:
-        total, documents = assistant.index.list_documents(
-            committee=committee, doc_type=doc_type, date_from=date_from, date_to=date_to,
-            include_restricted=caller.sees_restricted, offset=offset, limit=limit)
+        total, documents = assistant.documents(filters, offset, limit)
     return {"total": total, "offset": offset, "limit": limit,
             "documents": [{**d.metadata(), "doc_id": d.doc_id, "source": _public_source(d.source),
                            "format": d.format} for d in documents]}
@@ -49,7 +47,7 @@ def list_documents(
 def facets(request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
     """The choices a search can be narrowed by: committees, types and the meeting dates."""
     with state_of(request).assistant() as assistant:
-        return assistant.index.facets(include_restricted=caller.sees_restricted)
+        return assistant.facets(Filters(include_restricted=caller.sees_restricted))
 
 
 @router.get("/v1/me", response_model=Me)
@@ -68,41 +66,27 @@ def me(request: Request) -> Any:
             responses={200: {"content": {"application/octet-stream": {}}}})
 def original_file(doc_id: str, request: Request,
                   caller: Annotated[Caller, Depends(reader)]) -> Any:
-    """The original file a document was ingested from (PDFs open at `#page=N`)."""
+    """The original file a document was ingested from (PDFs open at `#page=N`); for one
+    record of a many-document file (JSONL), that record alone."""
     with state_of(request).assistant() as assistant:
-        document = _visible(assistant.index.document, doc_id, caller)
-        shared = assistant.index.documents_sharing_source(doc_id)
-    if shared > 1 or document.format == "jsonl":
-        # The file holds other documents too (JSONL records, restricted ones among them):
-        # serve this record alone, never the file.
-        return JSONResponse(_record(document), media_type="application/json",
-                            headers=_FILE_HEADERS)
-    path = Path(document.source)
-    if not path.is_file():
-        raise HTTPException(404, f"the original file of {doc_id!r} is no longer on the server")
+        original = assistant.original(doc_id, caller.sees_restricted)
+    if original.path is None:
+        return JSONResponse(original.record, media_type="application/json", headers=_FILE_HEADERS)
     media = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-    return FileResponse(path, media_type=media.get(document.format, "text/plain; charset=utf-8"),
-                        headers=_FILE_HEADERS)
+    return FileResponse(original.path, headers=_FILE_HEADERS,
+                        media_type=media.get(original.format, "text/plain; charset=utf-8"))
 
 
 _FILE_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
-
-
-def _record(document: Any) -> dict[str, Any]:
-    """One record of a many-document file, in the shape of a JSONL import line."""
-    meta = {k: v for k, v in document.metadata().items() if v not in (None, False, "")}
-    meta.pop("title", None)
-    return {"doc_id": document.doc_id, "title": document.title, "text": document.text,
-            "meta": {**meta, **document.extra}}
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentDetail)
 def get_document(doc_id: str, request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
     """A document's metadata, stored text and chunks."""
     with state_of(request).assistant() as assistant:
-        document = _visible(assistant.index.document, doc_id, caller)
-        chunks = assistant.index.chunks_of(doc_id)
+        document = assistant.document(doc_id, caller.sees_restricted)
+        chunks = assistant.chunks(doc_id)
     return {**document.metadata(), "doc_id": document.doc_id, "format": document.format,
             "source": _public_source(document.source), "text": document.text,
             "pages": len(document.page_starts) or None, "extra": document.extra,
@@ -151,11 +135,8 @@ def _check_restricted_write(state: Any, caller: Caller, restricted: bool,
         return
     if restricted:
         raise HTTPException(403, f"{RESTRICTED_WRITE}; this key lacks it")
-    try:
-        with state.assistant() as assistant:
-            held = assistant.index.restricted_sources()
-    except HTTPException:  # no index yet, so nothing is restricted
-        return
+    with state.lock:
+        held = state.facade.restricted_sources()
     for name, data in uploads:
         if str(state.jobs.target(name, data).absolute()) in held:
             raise HTTPException(403, f"{name!r} is a restricted document: {RESTRICTED_WRITE}")
@@ -173,23 +154,10 @@ def job_status(job_id: str, request: Request, caller: Annotated[Caller, Depends(
 @router.delete("/v1/documents/{doc_id}", status_code=204)
 def delete_document(doc_id: str, request: Request, caller: Annotated[Caller, Depends(writer)]) -> None:
     """Remove a document from the index."""
-    state = state_of(request)
-    with state.assistant() as assistant:
-        _visible(assistant.index.document, doc_id, caller)
-    removed, _ = remove([doc_id], state.settings)
+    with state_of(request).assistant() as assistant:
+        removed, _ = assistant.remove([doc_id], caller.sees_restricted)
     if not removed:
         raise HTTPException(404, f"no document {doc_id!r}")
-
-
-def _visible(load: Any, doc_id: str, caller: Caller) -> Any:
-    """The document, or 404 (also when it is restricted and the caller may not see it)."""
-    try:
-        document = load(doc_id)
-    except DocumentNotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    if document.restricted and not caller.sees_restricted:
-        raise HTTPException(404, f"no document {doc_id!r} in the index")
-    return document
 
 
 def _public_source(source: str) -> str:

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
-from ..errors import AssistantError
-from ..ingest import ingest
-from ..loaders import SIDECAR_SUFFIX as SIDECAR
+from ..errors import AssistantError, Busy
 from ..records import IngestReport
+from ..service import Assistant
 
 log = logging.getLogger("assistant.server.jobs")
 UPLOADS = "uploads"
+SIDECAR = ".meta.json"  # the loaders read an upload's metadata from beside it
+RETRY_AFTER_SECONDS = 30
 
 
 @dataclass
@@ -50,10 +50,11 @@ def safe_name(name: str | None) -> str:
 class JobQueue:
     """Stores uploads by content and ingests them one job at a time in a worker thread."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, assistant: Assistant, size: int = 16):
+        self.assistant = assistant
+        self.settings = assistant.settings
         self.jobs: dict[str, Job] = {}
-        self._queue: queue.Queue[Job] = queue.Queue()
+        self._queue: queue.Queue[Job] = queue.Queue(maxsize=size)
         self._worker = threading.Thread(target=self._run, name="ingest-worker", daemon=True)
         self._worker.start()
 
@@ -64,7 +65,11 @@ class JobQueue:
 
     def submit(self, uploads: list[tuple[str, bytes]], meta: dict[str, Any],
                may_change_restricted: bool = False) -> Job:
-        """Save each upload under a folder named by its content hash, then queue the job."""
+        """Save each upload under a folder named by its content hash, then queue the job;
+        Busy (nothing saved) when the queue is full."""
+        if self._queue.full():
+            raise Busy(f"{self._queue.maxsize} uploads are waiting to be ingested already; "
+                       "send this one again shortly", RETRY_AFTER_SECONDS)
         job = Job(uuid.uuid4().hex, [], may_change_restricted=may_change_restricted)
         for original, data in uploads:
             path = self.target(original, data)
@@ -83,7 +88,7 @@ class JobQueue:
             job.paths.append(path)
             job.files.append({"filename": path.name, "status": "pending"})
         self.jobs[job.job_id] = job
-        self._queue.put(job)
+        self._queue.put_nowait(job)
         return job
 
     def _run(self) -> None:
@@ -98,8 +103,8 @@ class JobQueue:
     def _process(self, job: Job) -> None:
         job.status = "running"
         try:
-            report = ingest(job.paths, self.settings.model_copy(update={"progress": False}),
-                            may_change_restricted=job.may_change_restricted)
+            report = self.assistant.ingest(job.paths,
+                                           may_change_restricted=job.may_change_restricted)
         except Exception as exc:  # one bad job fails alone
             reason = str(exc) if isinstance(exc, AssistantError) else (
                 f"ingestion failed: {type(exc).__name__}")

@@ -1,6 +1,6 @@
-"""What every request meets before a route: the key checked before the body is read, the body
-cut off at its limit as it arrives (declared length or not), and validation errors that
-never repeat what was sent."""
+"""What every request meets before a route: the key checked (and its rate limit counted)
+before the body is read, the body cut off at its limit as it arrives (declared length or
+not), and validation errors that never repeat what was sent."""
 
 from __future__ import annotations
 
@@ -48,11 +48,20 @@ class GuardedBody:
         if length.isdigit() and int(length) > limit:
             await _too_large(send, limit, int(length))
             return
-        if self.state.keys and path.startswith("/v1/") and path not in OPEN_PATHS:
+        if path.startswith("/v1/") and path not in OPEN_PATHS:
             try:
-                self.state.caller(request)
+                caller = self.state.caller(request)
             except HTTPException as exc:
                 await _reply(send, exc.status_code, {"detail": exc.detail}, exc.headers)
+                return
+            who = caller.owner if self.state.keys else (request.client.host if request.client
+                                                        else "local")
+            wait = self.state.rate.retry_after(who)
+            if wait is not None:
+                self.state.metrics.rate_limited.labels("api").inc()
+                await _reply(send, 429, {"detail": f"too many requests for this key; try again "
+                                                   f"in {wait} s (ASSISTANT_RATE_LIMIT)"},
+                             {"Retry-After": str(wait)})
                 return
         await self._call_limited(scope, receive, send, limit)
 

@@ -8,16 +8,16 @@ import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from ..answering import Answer
-from ..retrieval import Filters
-from .auth import Caller, require
+from ..records import Filters
+from ..render import render_plain
+from ..schema import Answer
+from .auth import Caller
 from .schemas import (
     ERRORS,
     ChatRequest,
-    ChatResponse,
     ConversationModel,
     FilterModel,
     OpenAIChatRequest,
@@ -36,9 +36,7 @@ def state_of(request: Request) -> State:
 
 
 def reader(request: Request) -> Caller:
-    caller = state_of(request).caller(request)
-    require(caller, "read")
-    return caller
+    return state_of(request).authorize(request, "read")
 
 
 def to_filters(model: FilterModel | None, caller: Caller) -> Filters:
@@ -51,7 +49,7 @@ STREAMED: dict[int | str, dict[str, Any]] = {200: {
     "description": "The answer (JSON), or server-sent events when `stream` is true"}}
 
 
-@router.post("/v1/chat", response_model=ChatResponse, responses=STREAMED)
+@router.post("/v1/chat", response_model=Answer, responses=STREAMED)
 def chat(body: ChatRequest, request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
     """Answer a question with citations; `stream: true` answers as server-sent events."""
     state = state_of(request)
@@ -79,7 +77,7 @@ def search(body: SearchRequest, request: Request, caller: Annotated[Caller, Depe
     """Ranked passages for a query."""
     with state_of(request).assistant() as assistant:
         passages = assistant.search(body.query, body.k, to_filters(body.filters, caller))
-    return {"results": [p.as_json() for p in passages]}
+    return {"results": [p.result() for p in passages]}
 
 
 @router.get("/v1/conversations/{conversation_id}", response_model=ConversationModel)
@@ -88,18 +86,9 @@ def conversation(conversation_id: str, request: Request,
     """A conversation's turns, for the key that started it alone; answers drawn from
     documents restricted since are withheld."""
     with state_of(request).assistant() as assistant:
-        turns = assistant.conversations.turns(conversation_id, caller.owner)
-        if not turns:
-            raise HTTPException(404, f"no conversation {conversation_id!r}")
-        restricted = assistant.restricted_ids() if not caller.sees_restricted else set()
-    out = []
-    for turn in turns:
-        answer = turn.answer
-        if any(c["doc_id"] in restricted for c in answer.get("citations", [])):
-            answer = {**answer, "answer": "[withheld: this answer draws on restricted documents]",
-                      "citations": []}
-        out.append({"question": turn.question, "answer": answer, "created_at": turn.created_at})
-    return {"conversation_id": conversation_id, "turns": out}
+        turns = assistant.conversation(conversation_id, caller.owner, caller.sees_restricted)
+    return {"conversation_id": conversation_id, "turns": [
+        {"question": t.question, "answer": t.answer, "created_at": t.created_at} for t in turns]}
 
 
 @router.get("/v1/models")
@@ -121,8 +110,8 @@ def chat_completions(body: OpenAIChatRequest, request: Request,
                                        caller.owner)
     else:  # a front end may open with only a system message: ask for a question, politely
         question = ""
-        answer = Answer("Ask a question about the council's documents, and I will answer it "
-                        "with citations.", False, "", [])
+        answer = Answer(answer="Ask a question about the council's documents, and I will "
+                               "answer it with citations.", answerable=False, conversation_id="")
     content = render_plain(answer)
     created = int(time.time())
     completion_id = f"chatcmpl-{answer.conversation_id}"
@@ -161,15 +150,3 @@ def _completion_chunks(completion_id: str, created: int, content: str,
             "citations": answer.as_json()["citations"], "answerable": answer.answerable}
     yield f"data: {json.dumps(last)}\n\n"
     yield "data: [DONE]\n\n"
-
-
-def render_plain(answer: Answer) -> str:
-    """The answer as plain text with its sources listed under it."""
-    lines = [answer.answer, "", "Sources:" if answer.answerable else "Possibly related:"]
-    for c in answer.citations:
-        where = ", ".join(x for x in (c.committee, c.meeting_date,
-                                      f"p. {c.page}" if c.page else None) if x)
-        quote = " ".join(c.quote.split())
-        lines.append(f"[{c.n}] {c.title or c.doc_id}" + (f" ({where})" if where else "")
-                     + f": “{quote}”")
-    return "\n".join(lines)

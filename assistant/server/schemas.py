@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..records import DOC_TYPES
+from ..schema import Answer, SearchResult
 from ..service import MAX_QUESTION_CHARS
 
 DocType = Literal["minutes", "decision", "report", "news", "other"]
@@ -59,30 +60,6 @@ class ChatRequest(RequestModel):
     stream: bool = False
 
 
-class CitationModel(BaseModel):
-    n: int
-    doc_id: str
-    title: str | None
-    doc_type: str | None
-    committee: str | None
-    meeting_date: str | None
-    page: int | None
-    section: str | None
-    quote: str
-    start: int
-    end: int
-    source: str | None
-    url: str | None
-    score: float
-
-
-class ChatResponse(BaseModel):
-    answer: str
-    answerable: bool
-    conversation_id: str
-    citations: list[CitationModel]
-
-
 class SearchRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
@@ -90,23 +67,8 @@ class SearchRequest(RequestModel):
     filters: FilterModel | None = None
 
 
-class PassageModel(BaseModel):
-    doc_id: str
-    title: str | None
-    start: int
-    end: int
-    page: int | None
-    page_end: int | None
-    section: str | None
-    text: str
-    score: float
-    doc_type: str | None
-    committee: str | None
-    meeting_date: str | None
-
-
 class SearchResponse(BaseModel):
-    results: list[PassageModel]
+    results: list[SearchResult]
 
 
 class DocumentSummary(BaseModel):
@@ -163,7 +125,7 @@ class JobModel(BaseModel):
 
 class TurnModel(BaseModel):
     question: str
-    answer: ChatResponse
+    answer: Answer
     created_at: str
 
 
@@ -206,6 +168,9 @@ class ErrorResponse(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text} for code, text in (
         (400, "Bad request"), (401, "Missing or unknown API key"),
-        (403, "The key lacks the scope"), (404, "Not found"), (413, "Over a size limit"),
+        (403, "The key lacks the scope"), (404, "Not found"),
+        (409, "The index is being written by another process; try again"),
+        (413, "Over a size limit"),
+        (429, "Over the key's rate limit, or the upload queue is full; see Retry-After"),
         (503, "No index yet, or it does not match the model"))
 }

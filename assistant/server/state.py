@@ -1,38 +1,26 @@
-"""What the app holds: settings, keys, the open assistant (behind a lock), jobs, metrics."""
+"""What the app holds: settings, keys, the facade (behind a lock), upload jobs, metrics."""
 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
-from ..answering import Answer
 from ..config import Settings
 from ..conversation import LOCAL_OWNER
-from ..errors import AssistantError, IndexMissing
-from ..retrieval import Filters
+from ..rate import RateLimit
+from ..records import Filters
+from ..schema import Answer
 from ..service import Assistant
 from .auth import Caller, authenticate
 from .jobs import JobQueue
+from .metrics import Metrics
 
 MAX_BODY_BYTES = 1_000_000
 MAX_UPLOAD_FILES = 20
-
-
-@dataclass
-class Metrics:
-    """Counters and latency sums for the Prometheus endpoint."""
-
-    requests: dict[tuple[str, str, int], int] = field(default_factory=lambda: defaultdict(int))
-    latency_sum: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    latency_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    answers: int = 0
-    abstentions: int = 0
 
 
 class State:
@@ -42,40 +30,44 @@ class State:
         self.settings = settings
         self.keys = keys
         self.lock = threading.RLock()
-        self.jobs = JobQueue(settings)
+        self.facade = Assistant(settings.model_copy(update={"progress": False}))
+        self._warm = False
+        self.jobs = JobQueue(self.facade, settings.upload_queue)
         self.metrics = Metrics()
-        self._assistant: Assistant | None = None
+        self.rate = RateLimit(settings.rate_limit, "api")
 
     def caller(self, request: Request) -> Caller:
         return authenticate(request, self.keys)
 
+    def authorize(self, request: Request, scope: str) -> Caller:
+        """The caller, once it has the scope (HTTP 401/403 otherwise)."""
+        from .auth import require
+
+        caller = self.caller(request)
+        require(caller, scope)
+        return caller
+
     @contextmanager
     def assistant(self) -> Iterator[Assistant]:
-        """The open assistant, opened on first use; 503 while there is no index yet."""
+        """The facade with its index open and model loaded; IndexMissing while there is no
+        index yet (the app answers 503)."""
         with self.lock:
-            if self._assistant is None:
-                try:
-                    assistant = Assistant(self.settings)
-                    assistant.embedder.encode(["warm-up"], progress=False)  # load the model now
-                    self._assistant = assistant
-                except IndexMissing as exc:
-                    raise HTTPException(503, f"{exc}; or upload documents with "
-                                             "POST /v1/documents") from exc
-                except AssistantError as exc:
-                    raise HTTPException(503, str(exc)) from exc
-            yield self._assistant
+            self.facade.index  # noqa: B018  (opens it, or raises)
+            if not self._warm:
+                self.facade.embedder.encode(["warm-up"], progress=False)  # load the model
+                self._warm = True
+            yield self.facade
 
     def ask(self, message: str, conversation_id: str | None, filters: Filters,
             history: list[str] | None = None, owner: str = LOCAL_OWNER) -> Answer:
         """The one answering path of every interface: API, web page and bots."""
         with self.assistant() as assistant:
             answer = assistant.ask(message, conversation_id, filters, history, owner)
-        self.metrics.answers += 1
-        self.metrics.abstentions += 0 if answer.answerable else 1
+        self.metrics.answered(answer.answerable)
         return answer
 
     def ready(self) -> dict[str, Any]:
         with self.assistant() as assistant:
-            stats = assistant.index.stats()
+            stats = assistant.stats()
         return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"],
                 "generation": stats["generation"]}

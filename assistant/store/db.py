@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..records import Chunk, Document
+from ..records import Chunk, Document, Filters
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -132,3 +132,27 @@ def chunks_by_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Chu
         for row in conn.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
             found[row["id"]] = chunk_from_row(row)
     return found
+
+
+def filter_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
+    """The one SQL condition on the documents table (as `alias`) for these filters, used by
+    retrieval, document listings and facets alike."""
+    clauses, args = ["1 = 1"], []
+    if not filters.include_restricted:
+        clauses.append(f"{alias}.restricted = 0")
+    if filters.committee:
+        clauses.append(f"{alias}.committee LIKE ?")
+        args.append(f"%{filters.committee}%")
+    if filters.doc_types:
+        clauses.append(f"{alias}.doc_type IN ({','.join('?' * len(filters.doc_types))})")
+        args.extend(filters.doc_types)
+    if filters.date_from:
+        clauses.append(f"COALESCE({alias}.meeting_date, {alias}.publication_date) >= ?")
+        args.append(filters.date_from)
+    if filters.date_to:
+        clauses.append(f"COALESCE({alias}.meeting_date, {alias}.publication_date) <= ?")
+        args.append(filters.date_to)
+    if filters.doc_ids:
+        clauses.append(f"{alias}.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
+        args.extend(filters.doc_ids)
+    return " AND ".join(clauses), args

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,14 +20,14 @@ import faiss
 import numpy as np
 
 from ..errors import DocumentNotFound, IndexBusy, IndexMissing
-from ..records import Chunk, Document
+from ..records import Chunk, Document, Filters
+from ..text import tokens
 from . import db
 from .manifest import Manifest, read_manifest, write_manifest
 from .vectors import VectorIndex
 
 DATABASE = "store.sqlite"
 LOCK = ".lock"
-_FTS_WORD = re.compile(r"\w+(?:[.'’]\w+)*%?", re.UNICODE)
 
 
 class Index:
@@ -127,16 +126,18 @@ class Index:
             self._cache[name] = cached
         return cached[1]
 
-    def facets(self, include_restricted: bool = False) -> dict[str, Any]:
+    def facets(self, filters: Filters | None = None) -> dict[str, Any]:
         """Committees, document types and the range of meeting dates, for filter choices."""
-        where = "" if include_restricted else "WHERE restricted = 0"
+        where, args = db.filter_sql(filters or Filters(), "documents")
         committees = [r[0] for r in self.conn.execute(
-            f"SELECT DISTINCT committee FROM documents {where} ORDER BY committee") if r[0]]
+            f"SELECT DISTINCT committee FROM documents WHERE {where} ORDER BY committee", args)
+            if r[0]]
         types = [r[0] for r in self.conn.execute(
-            f"SELECT DISTINCT doc_type FROM documents {where} ORDER BY doc_type")]
+            f"SELECT DISTINCT doc_type FROM documents WHERE {where} ORDER BY doc_type", args)]
         dates = self.conn.execute(
             "SELECT MIN(COALESCE(meeting_date, publication_date)), "
-            f"MAX(COALESCE(meeting_date, publication_date)) FROM documents {where}").fetchone()
+            f"MAX(COALESCE(meeting_date, publication_date)) FROM documents WHERE {where}",
+            args).fetchone()
         return {"committees": committees, "doc_types": types, "date_min": dates[0],
                 "date_max": dates[1]}
 
@@ -155,28 +156,33 @@ class Index:
             publication_date=r["publication_date"], decision_status=r["decision_status"],
             url=r["url"], restricted=bool(r["restricted"])) for r in rows}
 
-    def list_documents(self, committee: str | None = None, doc_type: str | None = None,
-                       date_from: str | None = None, date_to: str | None = None,
-                       include_restricted: bool = False, offset: int = 0,
+    def list_documents(self, filters: Filters | None = None, offset: int = 0,
                        limit: int = 50) -> tuple[int, list[Document]]:
         """A page of document headers (no text) matching the filters, and the total."""
-        clauses, args = ["1 = 1"], []
-        for sql, value in (("committee LIKE ?", f"%{committee}%" if committee else None),
-                           ("doc_type = ?", doc_type),
-                           ("COALESCE(meeting_date, publication_date) >= ?", date_from),
-                           ("COALESCE(meeting_date, publication_date) <= ?", date_to)):
-            if value:
-                clauses.append(sql)
-                args.append(value)
-        if not include_restricted:
-            clauses.append("restricted = 0")
-        where = " AND ".join(clauses)
+        where, args = db.filter_sql(filters or Filters(), "documents")
         total = self.conn.execute(f"SELECT COUNT(*) FROM documents WHERE {where}", args).fetchone()
         ids = [r[0] for r in self.conn.execute(
             f"SELECT doc_id FROM documents WHERE {where} ORDER BY meeting_date IS NULL, "
             "meeting_date DESC, doc_id LIMIT ? OFFSET ?", [*args, limit, offset])]
         headers = self.document_headers(set(ids))
         return int(total[0]), [headers[i] for i in ids]
+
+    def chunk_ids_where(self, filters: Filters) -> np.ndarray:
+        """Ids of the chunks of documents matching the filters."""
+        where, args = db.filter_sql(filters)
+        rows = self.conn.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}",
+            args)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def restricted_chunk_ids(self) -> np.ndarray:
+        """Ids of the chunks of restricted documents (cached per generation): what a caller
+        without the scope must not see is small, so it is excluded rather than everything
+        else listed."""
+        return self._per_generation("restricted_chunks", lambda: np.fromiter(
+            (r[0] for r in self.conn.execute(
+                "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                "WHERE d.restricted = 1")), dtype=np.int64))
 
     def documents(self) -> list[Document]:
         """Every document, ordered by meeting date then id."""
@@ -211,8 +217,7 @@ class Index:
 
     def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Chunk ids by BM25 over the FTS5 index (higher score is better)."""
-        terms = {t.lower().rstrip("%") for t in _FTS_WORD.findall(query)}
-        terms = {t for t in terms if t}
+        terms = set(tokens(query))
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in sorted(terms))

@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .answering import ANSWERABLE_COVERAGE, Answer
-from .cli import _EXTENSIONS, command, emit
-from .config import Settings
-from .retrieval import Filters, Passage
+from ..answering import ANSWERABLE_COVERAGE
+from ..config import Settings
+from ..records import Filters
+from ..render import render_answer, render_passages
+from ..service import Assistant
+from .base import _EXTENSIONS, command, emit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -74,8 +76,6 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
 def _each_question(args: argparse.Namespace, settings: Settings,
                    respond: Callable[[Any, str], tuple[dict[str, Any], str]]) -> int:
     """Answer the question given, or each stdin line as one JSON object per line (batch)."""
-    from .service import Assistant
-
     assistant = Assistant(settings)
     batch = args.question is None
     try:
@@ -103,17 +103,16 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     def respond(assistant: Any, question: str) -> tuple[dict[str, Any], str]:
         passages = assistant.search(question, args.k, filters_from(args))
-        data = {"results": [p.as_json() for p in passages]}
+        results = [p.result() for p in passages]
+        data = {"results": [r.model_dump() for r in results]}
         return ({"query": question, **data} if args.question is None else data,
-                render_passages(passages))
+                render_passages(results))
 
     return _each_question(args, settings, respond)
 
 
 @command("chat")
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from .service import Assistant
-
     assistant = Assistant(settings)
     conversation: str | None = None
     print("Ask about the council's documents. Commands: /new (new conversation), /quit.")
@@ -140,7 +139,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import format_table, qmsum_eval, seed_eval
+    from ..evaluation import format_table, qmsum_eval, seed_eval
 
     quiet = settings.model_copy(update={"progress": False})
     with tempfile.TemporaryDirectory(prefix="seed-eval-") as tmp:
@@ -173,7 +172,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("feedback")
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from .bots.store import BotStore
+    from ..bots.store import BotStore
 
     store = BotStore(settings.index)
     try:
@@ -190,31 +189,3 @@ def _feedback(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{record.created_at}  {record.verdict:<11}  {record.platform:<5}  {record.question}")
         print(f"    {' '.join(record.answer.get('answer', '').split())[:160]}")
     return 0
-
-
-def render_answer(answer: Answer) -> str:
-    """The answer, then its numbered sources with the exact quoted passages."""
-    lines = [answer.answer, ""]
-    lines.append("Sources:" if answer.answerable else "Possibly related:")
-    for c in answer.citations:
-        where = ", ".join(x for x in (
-            c.doc_type, c.committee, f"meeting {c.meeting_date}" if c.meeting_date else None,
-            f"p. {c.page}" if c.page else None, f"§ {c.section}" if c.section else None) if x)
-        lines.append(f" [{c.n}] {c.title or c.doc_id} ({where})")
-        lines.append(f"     “{' '.join(c.quote.split())}”")
-        lines.append(f"     {c.url or c.source}  [chars {c.start}-{c.end}]")
-    lines.append(f"\n(conversation {answer.conversation_id})")
-    return "\n".join(lines)
-
-
-def render_passages(passages: list[Passage]) -> str:
-    lines = []
-    for i, p in enumerate(passages, start=1):
-        title = p.document.title if p.document else p.doc_id
-        page = f" p. {p.page_start}" if p.page_start else ""
-        lines.append(f"{i}. {title} [{p.doc_id} {p.start}-{p.end}{page}] score {p.score:.4f}")
-        if p.section:
-            lines.append(f"   § {p.section}")
-        text = " ".join(p.text.split())
-        lines.append("   " + (text[:400] + "…" if len(text) > 400 else text))
-    return "\n".join(lines) or "No passages found."

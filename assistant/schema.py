@@ -1,0 +1,59 @@
+"""The answer every interface gives, described once: the CLI's JSON, the API (and its
+OpenAPI schema), the bots and the web page all carry these models, and the renderers in
+`assistant/render/` turn them into each channel's format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Citation(BaseModel):
+    """One cited passage: where it is, what it says exactly, and how to open it."""
+
+    n: int = Field(description="The marker number, [n] in the answer text")
+    doc_id: str
+    title: str | None = None
+    doc_type: str | None = None
+    committee: str | None = None
+    meeting_date: str | None = Field(default=None, description="ISO date of the meeting")
+    page: int | None = Field(default=None, description="1-based page of the quote's start")
+    section: str | None = None
+    quote: str = Field(description="The exact text of the document at [start, end)")
+    start: int
+    end: int
+    source: str | None = None
+    url: str | None = None
+    score: float
+
+
+class Answer(BaseModel):
+    """An answer with its citations, or a plain statement that the documents do not say
+    (`answerable` false; the citations are then possibly related passages)."""
+
+    answer: str
+    answerable: bool
+    conversation_id: str
+    citations: list[Citation] = Field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer as plain JSON-ready data."""
+        return self.model_dump()
+
+
+class SearchResult(BaseModel):
+    """One ranked passage of a search."""
+
+    doc_id: str
+    title: str | None
+    start: int
+    end: int
+    page: int | None
+    page_end: int | None
+    section: str | None
+    text: str
+    score: float
+    doc_type: str | None
+    committee: str | None
+    meeting_date: str | None

@@ -1,0 +1,45 @@
+"""Prometheus metrics through prometheus_client, one registry per app."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
+from prometheus_client import CollectorRegistry, Counter, Gauge, Summary, generate_latest
+
+__all__ = ["CONTENT_TYPE", "Metrics"]
+
+
+class Metrics:
+    """Requests and latency by route, answers and abstentions, index size."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("assistant_requests_total", "HTTP requests by route and status",
+                                ["route", "method", "status"], registry=self.registry)
+        self.latency = Summary("assistant_request_seconds", "Time to answer a request",
+                               ["route"], registry=self.registry)
+        self.answers = Counter("assistant_answers_total", "Questions answered",
+                               registry=self.registry)
+        self.abstentions = Counter("assistant_abstentions_total",
+                                   "Questions the documents did not answer", registry=self.registry)
+        self.documents = Gauge("assistant_documents", "Documents in the index",
+                               registry=self.registry)
+        self.chunks = Gauge("assistant_chunks", "Chunks in the index", registry=self.registry)
+        self.rate_limited = Counter("assistant_rate_limited_total",
+                                    "Requests refused by a rate limit", ["scope"],
+                                    registry=self.registry)
+
+    def request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def answered(self, answerable: bool) -> None:
+        self.answers.inc()
+        if not answerable:
+            self.abstentions.inc()
+
+    def exposition(self, documents: int | None, chunks: int | None) -> bytes:
+        """The text format, with the index's size as of now (when it is open)."""
+        if documents is not None and chunks is not None:
+            self.documents.set(documents)
+            self.chunks.set(chunks)
+        return generate_latest(self.registry)
