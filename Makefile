@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 QUESTION ?= What case management system does the London CRC use?
 
-.PHONY: install demo test lint eval serve bench bench-ingest bench-query bench-api teams-package clean
+.PHONY: install demo test lint eval serve bench bench-ingest bench-query bench-api teams-package screenshots clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,9 @@ serve: install
 	$(BIN)/assistant serve
 
 bench: bench-ingest bench-query bench-api
+
+screenshots: install
+	ASSISTANT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_web.py
 
 teams-package: install
 	$(BIN)/python scripts/teams_package.py

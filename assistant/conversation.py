@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .records import LOCAL_OWNER
 from .text import content_terms
 
 DATABASE = "conversations.sqlite"
-LOCAL_OWNER = "local"  # the operator at the command line, or any caller when no keys are set
 _ANAPHORA = re.compile(
     r"\b(that|this|it|its|they|them|their|those|these|there|he|she|his|her|him|the same|"
     r"such|above|then)\b", re.I)

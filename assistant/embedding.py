@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -20,6 +20,48 @@ if TYPE_CHECKING:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+HASHING_MODEL = "hashing"
+
+
+class TextEncoder(Protocol):
+    """What the pipeline needs of an embedder: a name and size the index records, token
+    counts for chunking, and unit-length vectors."""
+
+    name: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def encode(self, texts: Sequence[str], progress: bool | None = None) -> np.ndarray: ...
+
+
+class HashingEmbedder:
+    """A model-free stand-in (`ASSISTANT_MODEL=hashing`): each word hashed into one of 384
+    dimensions. Deterministic and instant, it matches words, not meanings: for tests of
+    ingestion, storage and interfaces where the model is not the point, never for answers."""
+
+    name = HASHING_MODEL
+    dimension = 384
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) for text in texts]
+
+    def encode(self, texts: Sequence[str], progress: bool | None = None) -> np.ndarray:
+        import zlib
+
+        from .text import tokens
+
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in tokens(text):
+                vectors[row, zlib.crc32(token.encode()) % self.dimension] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors[:, 0] += (norms[:, 0] == 0)  # an empty text still gets a unit vector
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def model_path(name: str) -> Path:

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .answering import ANSWERABLE_COVERAGE
 from .config import Settings
 from .ingest import ingest
-from .retrieval import Filters
+from .records import Filters
 from .service import Assistant
+
+__all__ = ["ANSWERABLE_COVERAGE", "format_table", "qmsum_eval", "seed_eval"]
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 
 from .chunking import chunk_text
 from .config import Settings, get_settings
-from .embedding import Embedder
+from .embedding import HASHING_MODEL, Embedder, HashingEmbedder, TextEncoder
 from .errors import RESTRICTED_WRITE
 from .loaders import Loaded, is_sidecar, load_path, unreadable_reason
 from .records import Chunk, Document, FileResult, IngestReport
@@ -36,8 +36,10 @@ class _Pending:
 
 
 @lru_cache(maxsize=4)
-def get_embedder(model: str, batch_size: int = 32, threads: int = 0) -> Embedder:
+def get_embedder(model: str, batch_size: int = 32, threads: int = 0) -> TextEncoder:
     """One embedder per configuration per process, so the model loads once."""
+    if model == HASHING_MODEL:
+        return HashingEmbedder()
     return Embedder(model, batch_size, threads)
 
 
@@ -94,7 +96,7 @@ def remove(doc_ids: Iterable[str], settings: Settings | None = None) -> tuple[li
 class _Run:
     """One ingest: walks the inputs, embeds in groups, writes through the writer."""
 
-    def __init__(self, index: Index, writer: Writer, embedder: Embedder, settings: Settings,
+    def __init__(self, index: Index, writer: Writer, embedder: TextEncoder, settings: Settings,
                  report: IngestReport):
         self.index, self.writer, self.embedder = index, writer, embedder
         self.settings, self.report = settings, report

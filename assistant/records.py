@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DOC_TYPES = ("minutes", "decision", "report", "news", "other")
+# Who owns conversations asked at the command line (or by anyone, when no keys are set).
+LOCAL_OWNER = "local"
 
 # Metadata fields every document carries (None when unknown).
 META_FIELDS = (

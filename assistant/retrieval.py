@@ -14,7 +14,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .embedding import Embedder
+from .embedding import TextEncoder
 from .records import Chunk, Document, Filters
 from .schema import SearchResult
 from .store import Index
@@ -22,6 +22,7 @@ from .text import PHRASING_WORDS, content_terms
 
 RRF_K = 60
 CANDIDATES = 60
+EXCLUSION_ROOM = 2  # candidates fetched per one kept when a few chunks are excluded
 # Keyword hits count 1.5x dense ones in the fusion: measured on QMSum (hit@5 0.795 at 1:1,
 # 0.815 at 1:1.5, 0.812 at 1:2); names, roles and numbers carry these questions.
 FUSION_WEIGHTS = [1.0, 1.5]
@@ -94,7 +95,7 @@ class QueryPlan:
 class Retriever:
     """Hybrid search over one index."""
 
-    def __init__(self, index: Index, embedder: Embedder):
+    def __init__(self, index: Index, embedder: TextEncoder):
         self.index = index
         self.embedder = embedder
 
@@ -135,6 +136,14 @@ class Retriever:
     def _dense(self, vector: np.ndarray, selection: Selection | None) -> list[int]:
         if selection is None:
             return [i for i, _ in self.index.vector_search(vector, CANDIDATES)]
+        if selection.exclude:
+            # Few chunks are excluded: search as usual with room to spare and drop them, which
+            # costs the same scan as an open search. Only when the excluded ones crowd the top
+            # (a restricted report on just this topic) is the search repeated with a selector.
+            found = [i for i, _ in self.index.vector_search(vector, EXCLUSION_ROOM * CANDIDATES)]
+            kept = selection.admit(found)
+            if len(kept) >= CANDIDATES or len(found) < EXCLUSION_ROOM * CANDIDATES:
+                return kept[:CANDIDATES]
         vectors = self.index.vectors
         if vectors.count == 0:
             return []
@@ -148,7 +157,8 @@ class Retriever:
         return [int(i) for i in ids[0] if i >= 0]
 
     def _keyword(self, plan: QueryPlan, selection: Selection | None) -> list[int]:
-        limit = CANDIDATES if selection is None else CANDIDATES * 20
+        limit = CANDIDATES if selection is None else CANDIDATES * (
+            EXCLUSION_ROOM if selection.exclude else 20)
         terms = self._selective(plan.terms)
         if not terms:  # every word is common: dense search alone ranks this question
             return []

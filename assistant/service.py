@@ -13,7 +13,6 @@ from typing import Any
 from .answering import compose, evidence_strength, idf_from
 from .config import Settings, get_settings
 from .conversation import (
-    LOCAL_OWNER,
     ConversationStore,
     FollowUp,
     Turn,
@@ -22,7 +21,7 @@ from .conversation import (
 )
 from .errors import ConversationNotFound, DocumentNotFound, IndexMissing
 from .ingest import get_embedder, ingest, open_index, remove
-from .records import Chunk, Document, Filters, IngestReport
+from .records import LOCAL_OWNER, Chunk, Document, Filters, IngestReport
 from .retrieval import Passage, Retriever
 from .schema import Answer
 from .store import Index

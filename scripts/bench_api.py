@@ -45,7 +45,9 @@ def main() -> int:
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index", str(index)],
-            env={**os.environ, "ASSISTANT_API_KEYS": ""}, stderr=subprocess.DEVNULL)
+            # a load test of one client address: no per-caller rate limit
+            env={**os.environ, "ASSISTANT_API_KEYS": "", "ASSISTANT_RATE_LIMIT": ""},
+            stderr=subprocess.DEVNULL)
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_ready(url)

@@ -38,6 +38,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / ".bench")
     parser.add_argument("--qmsum", type=Path, default=QMSUM)
     parser.add_argument("--keep", action="store_true", help="keep the built indexes in --work")
+    parser.add_argument("--restricted", type=float, default=0.01,
+                        help="then mark this share of documents restricted and measure again "
+                             "for a caller without the scope (0: skip)")
     args = parser.parse_args()
     settings = Settings(index=args.work / "qmsum-index", progress=False)
     ingest([args.qmsum / "documents.jsonl"], settings)  # no-op when `assistant eval` built it
@@ -51,6 +54,11 @@ def main() -> int:
         _build(target, source, size, settings)
         build_seconds = time.perf_counter() - started
         results.append(_measure(target, size, questions, settings, build_seconds))
+        if args.restricted:
+            share = _restrict(target, args.restricted)
+            result = _measure(target, size, questions, settings, build_seconds,
+                              label=f"{share:.1%} of documents restricted, caller without scope")
+            results.append(result)
         if not args.keep:
             shutil.rmtree(target, ignore_errors=True)
     print(json.dumps(results))
@@ -117,8 +125,18 @@ def _build(target: Path, source: dict, size: int, settings: Settings) -> None:
     index.close()
 
 
+def _restrict(target: Path, share: float) -> float:
+    """Mark every n-th document restricted (n = 1 / share); returns the share marked."""
+    conn = store_db.connect(target / "store.sqlite")
+    every = max(1, round(1 / share))
+    conn.execute("UPDATE documents SET restricted = (rowid % ? = 0)", (every,))
+    marked, total = conn.execute("SELECT SUM(restricted), COUNT(*) FROM documents").fetchone()
+    conn.close()
+    return marked / total
+
+
 def _measure(target: Path, size: int, questions: list[str], settings: Settings,
-             build_seconds: float) -> dict[str, object]:
+             build_seconds: float, label: str = "none restricted") -> dict[str, object]:
     assistant = Assistant(settings.model_copy(update={"index": target}))
     embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
     for question in questions[:5]:  # warm caches: model, SQLite pages, term counts
@@ -138,7 +156,7 @@ def _measure(target: Path, size: int, questions: list[str], settings: Settings,
         for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             timings[key].append(value * 1000)
     result: dict[str, object] = {
-        "chunks": size, "vector_index": assistant.index.vectors.kind,
+        "chunks": size, "restricted": label, "vector_index": assistant.index.vectors.kind,
         "build_seconds": round(build_seconds, 1), "rss_mib": _rss_mib(),
     }
     for key, values in timings.items():

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from assistant.cli import main
 from assistant.config import Settings
+from assistant.embedding import HASHING_MODEL
 from assistant.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +31,37 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings for an index in this test's own folder, set the way users set them."""
     monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
     return Settings(index=tmp_path / "index", progress=False)
+
+
+@pytest.fixture
+def hashing_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings with the model-free hashing embedder: for tests of ingestion, storage and
+    interfaces, where the model is not what is tested (answers use the real one)."""
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
+    return Settings(index=tmp_path / "index", model=HASHING_MODEL, progress=False)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str, stdin: str = "") -> CliResult:
+    """The `assistant` command run in this process (as `main(argv)`), its output captured."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = int(exc.code or 0)
+    finally:
+        sys.stdin = saved
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SHARED, pdf_sample
+from conftest import CORPUS, SHARED, cli, pdf_sample
 
 from assistant.config import Settings
 from assistant.evaluation import seed_eval
 from assistant.ingest import ingest
-from assistant.records import Chunk, Document
-from assistant.records import Filters
+from assistant.records import Chunk, Document, Filters
 from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent
 from assistant.service import Assistant
 
@@ -210,25 +207,20 @@ def test_pdf_citation_links_to_its_page(settings: Settings, tmp_path: Path) -> N
         service.close()
 
 
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin,
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_cli_ask_search_json_and_batch(seed_index: Settings) -> None:
     index = str(seed_index.index)
-    one = json.loads(run_cli("ask", "What does BOOST stand for?", "--json", "--index", index).stdout)
+    one = json.loads(cli("ask", "What does BOOST stand for?", "--json", "--index", index).stdout)
     assert one["answerable"] and "Burnt Oak Opportunity Support Team" in one["answer"]
-    readable = run_cli("ask", "What does BOOST stand for?", "--index", index).stdout
+    readable = cli("ask", "What does BOOST stand for?", "--index", index).stdout
     assert "Sources:" in readable and "[1]" in readable
-    batch = run_cli("ask", "--index", index,
+    batch = cli("ask", "--index", index,
                     stdin="What case management system does the London CRC use?\n"
                           "What was the annual budget of the London CRC in 2019?\n")
     lines = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [line["answerable"] for line in lines] == [True, False]
-    found = json.loads(run_cli("search", "Omnia", "-k", "2", "--json", "--index", index).stdout)
+    found = json.loads(cli("search", "Omnia", "-k", "2", "--json", "--index", index).stdout)
     assert len(found["results"]) == 2
     assert set(found["results"][0]) >= {"doc_id", "title", "start", "end", "page", "section",
                                         "text", "score"}
-    many = run_cli("search", "--index", index, stdin="BOOST\nOmnia\n").stdout.splitlines()
+    many = cli("search", "--index", index, stdin="BOOST\nOmnia\n").stdout.splitlines()
     assert [json.loads(line)["query"] for line in many] == ["BOOST", "Omnia"]

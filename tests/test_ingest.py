@@ -8,11 +8,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
-from conftest import PDF_SAMPLES, SHARED
+from conftest import PDF_SAMPLES, SHARED, cli
 
 from assistant.config import Settings
 from assistant.errors import IndexMismatch
@@ -67,8 +67,9 @@ def test_reingest_embeds_nothing(seed_index: Settings, tmp_path: Path) -> None:
     assert index_state(settings) == before
 
 
-def test_changed_file_replaces_its_chunks_and_remove_deletes(settings: Settings,
+def test_changed_file_replaces_its_chunks_and_remove_deletes(hashing_settings: Settings,
                                                             corpus_copy: Path) -> None:
+    settings = hashing_settings
     ingest([corpus_copy], settings)
     before = index_state(settings)
     target = corpus_copy / "003_838ef0023b3293d1.txt"
@@ -89,7 +90,9 @@ def test_changed_file_replaces_its_chunks_and_remove_deletes(settings: Settings,
     index.close()
 
 
-def test_prune_drops_documents_whose_files_are_gone(settings: Settings, corpus_copy: Path) -> None:
+def test_prune_drops_documents_whose_files_are_gone(hashing_settings: Settings,
+                                                    corpus_copy: Path) -> None:
+    settings = hashing_settings
     ingest([corpus_copy], settings)
     (corpus_copy / "002_1c09857bd252f741.txt").unlink()
     report = ingest([corpus_copy], settings, prune=True)
@@ -97,7 +100,8 @@ def test_prune_drops_documents_whose_files_are_gone(settings: Settings, corpus_c
     assert index_state(settings)["documents"] == 4
 
 
-def test_pdf_samples_each_ingest_or_give_a_reason(settings: Settings) -> None:
+def test_pdf_samples_each_ingest_or_give_a_reason(hashing_settings: Settings) -> None:
+    settings = hashing_settings
     if not PDF_SAMPLES.is_dir():
         pytest.skip("shared PDF samples are not beside this checkout")
     report = ingest([PDF_SAMPLES], settings)
@@ -131,7 +135,7 @@ def test_bad_files_are_reported_and_the_rest_land_cli(tmp_path: Path) -> None:
     (folder / "latin.txt").write_bytes("Caf\xe9 licence renewed for Mr M\xfcller.".encode("latin-1"))
     (folder / "huge.txt").write_text("council " * 300_000)
     index = tmp_path / "index"
-    result = run_cli("ingest", str(folder), "--index", str(index), "--json", "--max-file-mb", "1")
+    result = cli("ingest", str(folder), "--index", str(index), "--json", "--max-file-mb", "1")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     failed = {Path(r["path"]).name: r["reason"] for r in report["failed"]}
@@ -142,7 +146,7 @@ def test_bad_files_are_reported_and_the_rest_land_cli(tmp_path: Path) -> None:
     added = {Path(r["path"]).name for r in report["added"]}
     assert added == {"003_838ef0023b3293d1.txt", "notes.pdf", "latin.txt"}
     assert all(set(r) >= {"path", "doc_id"} for r in report["added"])
-    stats = json.loads(run_cli("stats", "--index", str(index), "--json").stdout)
+    stats = json.loads(cli("stats", "--index", str(index), "--json").stdout)
     assert stats["documents"] == 3 and stats["dimension"] == 384
     assert {"documents", "chunks", "model", "dimension"} <= set(stats)
 
@@ -155,20 +159,20 @@ def test_model_mismatch_fails_clearly(seed_index: Settings, tmp_path: Path) -> N
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatch, match="Rebuild it"):
         open_index(seed_index.model_copy(update={"index": copy}))
-    result = run_cli("stats", "--index", str(copy))
+    result = cli("stats", "--index", str(copy))
     assert result.returncode == 2
     assert "built with model intfloat/e5-large-v2" in result.stderr
     manifest.update(model="sentence-transformers/all-MiniLM-L6-v2", dimension=384,
                     format_version=99)
     (copy / "manifest.json").write_text(json.dumps(manifest))
-    assert "format version 99" in run_cli("stats", "--index", str(copy)).stderr
+    assert "format version 99" in cli("stats", "--index", str(copy)).stderr
 
 
 def test_missing_index_and_bad_arguments_exit_2(tmp_path: Path) -> None:
-    result = run_cli("stats", "--index", str(tmp_path / "nothing"))
+    result = cli("stats", "--index", str(tmp_path / "nothing"))
     assert result.returncode == 2 and "no index at" in result.stderr
-    assert run_cli("ingest").returncode == 2
-    assert run_cli("show", "nope", "--index", str(tmp_path / "nothing")).returncode == 2
+    assert cli("ingest").returncode == 2
+    assert cli("show", "nope", "--index", str(tmp_path / "nothing")).returncode == 2
 
 
 @pytest.mark.parametrize("fault", ["after_vectors_saved", "after_commit"])
@@ -204,8 +208,18 @@ def test_killed_mid_ingest_leaves_previous_index_usable(seed_index: Settings,
     subset = tmp_path / "subset.jsonl"
     subset.write_text("".join(documents.read_text().splitlines(keepends=True)[:4]))
     process = subprocess.Popen([*CLI, "ingest", str(subset), "--index", str(settings.index)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(12)  # past model loading, into embedding
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "ASSISTANT_PROGRESS": "1"})
+    embedding = threading.Event()
+
+    def watch() -> None:  # the progress bar appears once the model is embedding batches
+        assert process.stderr is not None
+        while chunk := process.stderr.read1(4096):  # type: ignore[attr-defined]
+            if b"Batches" in chunk:
+                embedding.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    assert embedding.wait(300), "the ingest never started embedding"
     assert process.poll() is None, "ingest finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()

@@ -176,10 +176,11 @@ def test_windows_1252_text_is_decoded_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_file_over_the_size_limit(tmp_path: Path) -> None:
-    (tmp_path / "big.txt").write_text("word " * 1000)
-    error = load_one(tmp_path / "big.txt", max_bytes=1000).error
-    assert "over the 0 MB limit" in error or "over the" in error
+    (tmp_path / "big.txt").write_text("word " * 300_000)
+    error = load_one(tmp_path / "big.txt", max_bytes=1_000_000).error
+    assert "file is 1.5 MB, over the 1 MB limit" in error
     assert "ASSISTANT_MAX_FILE_MB" in error
+    assert load_one(tmp_path / "big.txt", max_bytes=2_000_000).error is None
 
 
 def test_missing_and_dangling_paths(tmp_path: Path) -> None:

@@ -250,3 +250,26 @@ def test_same_failing_file_twice_in_one_upload_keeps_the_worker_alive(live: Live
     assert [f["status"] for f in job["files"]] == ["failed", "failed"]
     later = writer.post("/v1/documents", files=[("files", ("later.txt", b"The ferry runs daily."))])
     assert wait_for_job(writer, later.json()["job_id"])["files"][0]["status"] == "added"
+
+
+def test_restricted_chunks_crowding_the_top_are_still_excluded(hashing_settings: Settings,
+                                                                tmp_path: Path) -> None:
+    from assistant.records import Filters
+    from assistant.service import Assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n in range(150):  # far more restricted passages on the topic than a search fetches
+        (folder / f"exempt-{n}.txt").write_text(f"Quillfeather depot lease terms, offer {n}.")
+        (folder / f"exempt-{n}.txt.meta.json").write_text(json.dumps({"restricted": True}))
+    (folder / "public.txt").write_text("The depot on Quillfeather Lane needs a new roof.")
+    assistant = Assistant(hashing_settings)
+    try:
+        assert len(assistant.ingest([folder]).added) == 151
+        found = assistant.search("Quillfeather depot lease terms", 8, Filters())
+        assert [p.doc_id for p in found] == ["public"]
+        allowed = assistant.search("Quillfeather depot lease terms", 8,
+                                   Filters(include_restricted=True))
+        assert len(allowed) == 8 and "public" not in [p.doc_id for p in allowed[:3]]
+    finally:
+        assistant.close()

@@ -257,3 +257,52 @@ def test_key_parsing_from_variable_and_file(tmp_path: Path) -> None:
                     "officer9": {"read", "write"}}
     with pytest.raises(ValueError, match="scopes from read, write, restricted"):
         parse_keys("k3=admin")
+
+
+def test_rate_limit_per_key_answers_429_with_retry_after(seed_index: Settings,
+                                                          tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    settings = seed_index.model_copy(update={"index": tmp_path / "index", "rate_limit": "3/minute"})
+    shutil.copytree(seed_index.index, settings.index)
+    client = TestClient(create_app(settings, "ka=read,kb=read"))
+    first, second = {"Authorization": "Bearer ka"}, {"Authorization": "Bearer kb"}
+    assert [client.get("/v1/facets", headers=first).status_code for _ in range(3)] == [200] * 3
+    refused = client.get("/v1/facets", headers=first)
+    assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 60
+    assert "ASSISTANT_RATE_LIMIT" in refused.json()["detail"]
+    assert client.get("/v1/facets", headers=second).status_code == 200  # per key
+    assert 'assistant_rate_limited_total{scope="api"} 1.0' in client.get("/metrics").text
+
+
+def test_full_upload_queue_answers_429(seed_index: Settings, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    settings = seed_index.model_copy(update={"index": tmp_path / "index", "upload_queue": 1})
+    shutil.copytree(seed_index.index, settings.index)
+    app = create_app(settings, "w=read+write")
+    facade = app.state.assistant_state.facade
+    started, release = threading.Event(), threading.Event()
+    ingest = facade.ingest
+
+    def held(*args: object, **kwargs: object) -> object:  # the worker waits here
+        started.set()
+        assert release.wait(60)
+        return ingest(*args, **kwargs)
+
+    monkeypatch.setattr(facade, "ingest", held)
+    client = TestClient(app, headers={"Authorization": "Bearer w"})
+
+    def upload(n: int) -> httpx.Response:
+        return client.post("/v1/documents", files=[("files", (f"n{n}.txt", f"Note {n}.".encode()))])
+
+    running = upload(1)
+    assert running.status_code == 202 and started.wait(30)
+    waiting = upload(2)
+    assert waiting.status_code == 202
+    refused = upload(3)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    release.set()
+    for job in (running, waiting):
+        assert wait_for_job(client, job.json()["job_id"])["files"][0]["status"] == "added"

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, pdf_sample
+from conftest import pdf_sample
 from test_server import LiveServer, serve_copy
 
 from assistant.config import Settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = ROOT / "docs" / "screenshots"
 KEYS = "reader1=read,writer1=read+write"
 
 if not Path(CHROMIUM).exists():
@@ -59,20 +58,28 @@ def ask(page: Page, question: str) -> None:
     expect(page.locator("#thread > li").last.locator(".answered, .not-found")).to_be_visible()
 
 
-def test_ask_cite_follow_up_and_not_found(web: LiveServer, page: Page) -> None:
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: a temporary folder, or docs/screenshots under
+    `make screenshots` (ASSISTANT_SCREENSHOTS), which refreshes the README's pictures."""
+    chosen = os.environ.get("ASSISTANT_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+
+
+def test_ask_cite_follow_up_and_not_found(web: LiveServer, page: Page, shots: Path) -> None:
     enter_key(page, web.url, "reader1")
     expect(page.locator("#upload-form")).to_be_hidden()  # a read key gets no upload controls
     ask(page, "What case management system does the London CRC use?")
     last = page.locator("#thread > li").last
     expect(last.locator(".answer")).to_contain_text("Omnia")
-    page.screenshot(path=str(SHOTS / "answer.png"))
+    page.screenshot(path=str(shots / "answer.png"))
     last.locator("button.cite").first.click()
     mark = page.locator("#viewer mark")
     expect(mark).to_contain_text("The new case management system, Omnia")
     expect(page.locator("#viewer-meta")).to_contain_text("Barnet Safer Communities Partnership Board")
     expect(mark).to_be_in_viewport()
     expect(page.locator("#viewer-title")).to_be_in_viewport()
-    page.screenshot(path=str(SHOTS / "citation.png"))
+    page.screenshot(path=str(shots / "citation.png"))
     page.get_by_role("button", name="Close the document").click()
 
     # the link a Slack or Teams answer carries opens the same highlighted passage
@@ -92,12 +99,12 @@ def test_ask_cite_follow_up_and_not_found(web: LiveServer, page: Page) -> None:
     expect(missing).to_contain_text("The documents do not answer this question.")
     expect(missing).to_contain_text("Possibly related")
     missing.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "not-found.png"))
+    page.screenshot(path=str(shots / "not-found.png"))
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator("#thread > li")).to_have_count(0)
 
 
-def test_upload_pdf_then_answer_and_markup_shows_as_text(web: LiveServer, page: Page,
+def test_upload_pdf_then_answer_and_markup_shows_as_text(web: LiveServer, page: Page, shots: Path,
                                                          tmp_path: Path) -> None:
     enter_key(page, web.url, "writer1")
     page.get_by_role("button", name="Documents").click()
@@ -111,7 +118,7 @@ def test_upload_pdf_then_answer_and_markup_shows_as_text(web: LiveServer, page: 
     expect(status).to_contain_text("pdflatex-4-pages.pdf: added", timeout=120_000)
     expect(status).to_contain_text("markup.html.txt: added")
     expect(page.locator("#docs-list")).to_contain_text("pdflatex-4-pages")
-    page.screenshot(path=str(SHOTS / "documents.png"))
+    page.screenshot(path=str(shots / "documents.png"))
     page.get_by_role("button", name="markup.html").click()
     expect(page.locator("#viewer-text")).to_contain_text("<script>window.pwned = 1</script>")
     assert page.evaluate("window.pwned") is None
@@ -124,10 +131,10 @@ def test_upload_pdf_then_answer_and_markup_shows_as_text(web: LiveServer, page: 
     expect(last.locator(".source-meta").last).to_contain_text("page")
 
 
-def test_phone_width_layout(web: LiveServer, page: Page) -> None:
+def test_phone_width_layout(web: LiveServer, page: Page, shots: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 800})
     enter_key(page, web.url, "reader1")
     ask(page, "What does BOOST stand for?")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
-    page.screenshot(path=str(SHOTS / "phone.png"))
+    page.screenshot(path=str(shots / "phone.png"))

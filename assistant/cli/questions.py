@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..answering import ANSWERABLE_COVERAGE
 from ..config import Settings
 from ..records import Filters
 from ..render import render_answer, render_passages
@@ -139,7 +138,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from ..evaluation import format_table, qmsum_eval, seed_eval
+    from ..evaluation import ANSWERABLE_COVERAGE, format_table, qmsum_eval, seed_eval
 
     quiet = settings.model_copy(update={"progress": False})
     with tempfile.TemporaryDirectory(prefix="seed-eval-") as tmp:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
-from ..conversation import LOCAL_OWNER
 from ..errors import ConfigurationError
+from ..records import LOCAL_OWNER
 
 SCOPES = ("read", "write", "restricted")
 

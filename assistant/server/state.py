@@ -10,9 +10,8 @@ from typing import Any
 from fastapi import Request
 
 from ..config import Settings
-from ..conversation import LOCAL_OWNER
 from ..rate import RateLimit
-from ..records import Filters
+from ..records import LOCAL_OWNER, Filters
 from ..schema import Answer
 from ..service import Assistant
 from .auth import Caller, authenticate
