@@ -84,7 +84,7 @@ def compose(
         if all(_apart(candidate, other) for other in chosen):
             chosen.append(candidate)
     chosen = _with_lists(chosen)
-    citations = [_citation(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
+    citations = [citation_for(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
                  for i, c in enumerate(chosen)]
     text = " ".join(f"{_tidy(c.quote)} [{c.n}]" for c in citations)
     return Answer(answer=text, answerable=True, conversation_id=conversation_id,
@@ -252,7 +252,7 @@ def _apart(a: _Candidate, b: _Candidate) -> bool:
 
 
 def _decline(passages: list[Passage], conversation_id: str) -> Answer:
-    related = [_citation(i + 1, p.document, *_lead(p), p.section, p.score)
+    related = [citation_for(i + 1, p.document, *_lead(p), p.section, p.score)
                for i, p in enumerate(passages[:3]) if p.document]
     text = NOT_FOUND
     if related:
@@ -274,8 +274,9 @@ def _lead(passage: Passage) -> tuple[int, int]:
     return passage.start, end
 
 
-def _citation(n: int, doc: Document | None, start: int, end: int, section: str | None,
-              score: float) -> Citation:
+def citation_for(n: int, doc: Document | None, start: int, end: int, section: str | None,
+                 score: float) -> Citation:
+    """Citation n of the text doc.text[start:end]: where it is, the exact quote, a link."""
     assert doc is not None
     page = doc.page_at(start)
     return Citation(

@@ -47,6 +47,24 @@ class Settings(BaseSettings):
     bot_rate_limit: str = Field(
         default="20/minute", description="Questions per chat user to the Slack and Teams bots"
     )
+    llm_url: str | None = Field(
+        default=None, description="An OpenAI-compatible base URL (…/v1) for generated answers; "
+                                  "unset: answers are quoted sentences only")
+    llm_model: str = Field(default="gpt-4o-mini", description="The model name the server knows")
+    llm_api_key: str | None = Field(default=None, description="Bearer key for the model server")
+    llm_azure_deployment: str | None = Field(
+        default=None, description="Azure OpenAI deployment; set it to use Azure's client "
+                                  "(ASSISTANT_LLM_URL is then the resource endpoint)")
+    llm_api_version: str = Field(default="2024-10-21", description="Azure OpenAI api-version")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the model")
+    llm_retries: int = Field(default=2, ge=0, le=10,
+                             description="Retries (with backoff) on 429 and 5xx")
+    llm_max_context_chars: int = Field(default=8000, ge=500,
+                                       description="Most passage text sent with a question")
+    llm_max_tokens: int = Field(default=600, ge=50, description="Most tokens of a reply")
+    llm_json_schema: bool = Field(
+        default=True, description="Ask for a JSON schema reply (response_format); turn off "
+                                  "for servers without it: replies are then checked after")
     public_url: str | None = Field(
         default=None, description="This service's public base URL, for links in bot answers"
     )

@@ -4,7 +4,7 @@ OpenAPI schema), the bots and the web page all carry these models, and the rende
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +28,13 @@ class Citation(BaseModel):
     score: float
 
 
+class DroppedStatement(BaseModel):
+    """A generated statement that was not shown, and why."""
+
+    text: str
+    reason: str
+
+
 class Answer(BaseModel):
     """An answer with its citations, or a plain statement that the documents do not say
     (`answerable` false; the citations are then possibly related passages)."""
@@ -36,6 +43,13 @@ class Answer(BaseModel):
     answerable: bool
     conversation_id: str
     citations: list[Citation] = Field(default_factory=list)
+    mode: Literal["extractive", "generated"] = Field(
+        default="extractive", description="Quoted sentences, or statements written by a "
+        "language model and each checked against the passages it cites")
+    dropped: list[DroppedStatement] = Field(
+        default_factory=list, description="Generated statements left out, with the reason")
+    note: str | None = Field(default=None, description="Why a generated answer fell back to "
+                             "the extractive one, when it did")
 
     def as_json(self) -> dict[str, Any]:
         """The answer as plain JSON-ready data."""

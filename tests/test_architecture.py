@@ -13,7 +13,7 @@ LAYERS = {
     "interface": ("cli", "server", "bots", "__main__"),
     "facade": ("service", "evaluation", "render"),
     "pipeline": ("loaders", "chunking", "embedding", "retrieval", "answering", "conversation",
-                 "ingest"),
+                 "ingest", "generation"),
     "store": ("store",),
     "base": ("records", "errors", "config", "text", "schema", "rate", "__init__"),
 }

@@ -16,6 +16,11 @@ def render_answer(answer: Answer) -> str:
         lines.append(f" [{c.n}] {c.title or c.doc_id} ({where})")
         lines.append(f"     “{' '.join(c.quote.split())}”")
         lines.append(f"     {c.url or c.source}  [chars {c.start}-{c.end}]")
+    if answer.mode == "generated":
+        lines.append("\n(written by a language model; each statement checked against the "
+                     f"passages it cites{f', {len(answer.dropped)} left out' if answer.dropped else ''})")
+    if answer.note:
+        lines.append(f"\n(note: {answer.note})")
     lines.append(f"\n(conversation {answer.conversation_id})")
     return "\n".join(lines)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Summary, generate_latest
 
+from ..schema import Answer
+
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
 
@@ -24,6 +26,14 @@ class Metrics:
         self.documents = Gauge("assistant_documents", "Documents in the index",
                                registry=self.registry)
         self.chunks = Gauge("assistant_chunks", "Chunks in the index", registry=self.registry)
+        self.generated = Counter("assistant_generated_answers_total",
+                                 "Answers written by the language model", registry=self.registry)
+        self.fallbacks = Counter("assistant_generation_fallbacks_total",
+                                 "Generated answers that fell back to the extractive one",
+                                 registry=self.registry)
+        self.dropped = Counter("assistant_dropped_statements_total",
+                               "Generated statements left out, by reason", ["reason"],
+                               registry=self.registry)
         self.rate_limited = Counter("assistant_rate_limited_total",
                                     "Requests refused by a rate limit", ["scope"],
                                     registry=self.registry)
@@ -32,10 +42,16 @@ class Metrics:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route).observe(seconds)
 
-    def answered(self, answerable: bool) -> None:
+    def answered(self, answer: Answer, generating: bool = False) -> None:
         self.answers.inc()
-        if not answerable:
+        if not answer.answerable:
             self.abstentions.inc()
+        if answer.mode == "generated":
+            self.generated.inc()
+        elif generating and answer.answerable:
+            self.fallbacks.inc()
+        for drop in answer.dropped:
+            self.dropped.labels(drop.reason.split(" ", 1)[0]).inc()  # number, name, cites…
 
     def exposition(self, documents: int | None, chunks: int | None) -> bytes:
         """The text format, with the index's size as of now (when it is open)."""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import queue
 import re
+import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -26,6 +31,7 @@ from .schemas import (
 )
 from .state import State
 
+log = logging.getLogger("assistant.server")
 MODEL_ID = "council-assistant"
 router = APIRouter(responses=ERRORS)
 
@@ -51,25 +57,64 @@ STREAMED: dict[int | str, dict[str, Any]] = {200: {
 
 @router.post("/v1/chat", response_model=Answer, responses=STREAMED)
 def chat(body: ChatRequest, request: Request, caller: Annotated[Caller, Depends(reader)]) -> Any:
-    """Answer a question with citations; `stream: true` answers as server-sent events."""
+    """Answer a question with citations; `stream: true` answers as server-sent events
+    (a generated answer streams each statement once it has been checked)."""
     state = state_of(request)
-    answer = state.ask(body.message, body.conversation_id, to_filters(body.filters, caller),
-                       owner=caller.owner)
+    ask = functools.partial(state.ask, body.message, body.conversation_id,
+                            to_filters(body.filters, caller), owner=caller.owner)
     if not body.stream:
-        return answer.as_json()
-    return StreamingResponse(_chat_events(answer), media_type="text/event-stream")
+        return ask().as_json()
+    return StreamingResponse(_chat_events(answer_events(ask)), media_type="text/event-stream")
 
 
 def _pieces(text: str) -> list[str]:
     return re.findall(r"\S+\s*", text)
 
 
-def _chat_events(answer: Answer) -> Iterator[str]:
-    data = answer.as_json()
-    for piece in _pieces(answer.answer):
-        yield f"event: delta\ndata: {json.dumps({'text': piece})}\n\n"
-    yield f"event: citations\ndata: {json.dumps(data['citations'])}\n\n"
-    yield f"event: done\ndata: {json.dumps(data)}\n\n"
+def answer_events(ask: Callable[..., Answer]) -> Iterator[tuple[str, Any]]:
+    """("delta", text) for each checked statement as it comes, then ("answer", Answer).
+    The answering runs in a thread; its first event is awaited here, so an error before
+    anything is said (no index yet, a stranger's conversation) is still an HTTP status."""
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            events.put(("answer", ask(on_statement=lambda text: events.put(("delta", text)))))
+        except Exception as exc:  # noqa: BLE001  (handed to the request's thread)
+            events.put(("error", exc))
+
+    threading.Thread(target=run, name="answer-stream", daemon=True).start()
+    first = events.get()
+    if first[0] == "error":
+        raise first[1]
+
+    def rest() -> Iterator[tuple[str, Any]]:
+        item = first
+        while True:
+            yield item
+            if item[0] in ("answer", "error"):
+                return
+            item = events.get()
+
+    return rest()
+
+
+def _chat_events(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
+    streamed = False
+    for kind, value in events:
+        if kind == "delta":
+            streamed = True
+            yield f"event: delta\ndata: {json.dumps({'text': value})}\n\n"
+        elif kind == "error":
+            log.error("answering failed mid-stream: %s", value)
+            yield f"event: error\ndata: {json.dumps({'detail': 'answering failed'})}\n\n"
+        else:
+            data = value.as_json()
+            if not streamed:  # an extractive answer comes whole: sent in word-sized pieces
+                for piece in _pieces(value.answer):
+                    yield f"event: delta\ndata: {json.dumps({'text': piece})}\n\n"
+            yield f"event: citations\ndata: {json.dumps(data['citations'])}\n\n"
+            yield f"event: done\ndata: {json.dumps(data)}\n\n"
 
 
 @router.post("/v1/search", response_model=SearchResponse)
@@ -106,26 +151,30 @@ def chat_completions(body: OpenAIChatRequest, request: Request,
     questions = [q for m in body.messages if m.role == "user" and (q := _text(m.content).strip())]
     if questions:
         question = questions[-1][:2000]
-        answer = state_of(request).ask(question, None, to_filters(None, caller), questions[:-1],
-                                       caller.owner)
+        ask = functools.partial(state_of(request).ask, question, None, to_filters(None, caller),
+                                questions[:-1], caller.owner)
     else:  # a front end may open with only a system message: ask for a question, politely
         question = ""
-        answer = Answer(answer="Ask a question about the council's documents, and I will "
-                               "answer it with citations.", answerable=False, conversation_id="")
-    content = render_plain(answer)
+        greeting = Answer(answer="Ask a question about the council's documents, and I will "
+                                 "answer it with citations.", answerable=False,
+                          conversation_id="")
+        ask = functools.partial(lambda on_statement=None: greeting)
     created = int(time.time())
-    completion_id = f"chatcmpl-{answer.conversation_id}"
     if body.stream:
-        return StreamingResponse(_completion_chunks(completion_id, created, content, answer),
+        return StreamingResponse(_completion_chunks(f"chatcmpl-{uuid.uuid4().hex}", created,
+                                                    answer_events(ask)),
                                  media_type="text/event-stream")
+    answer = ask()
+    content = render_plain(answer)
     return {
-        "id": completion_id, "object": "chat.completion", "created": created, "model": MODEL_ID,
+        "id": f"chatcmpl-{answer.conversation_id}", "object": "chat.completion",
+        "created": created, "model": MODEL_ID,
         "choices": [{"index": 0, "finish_reason": "stop",
                      "message": {"role": "assistant", "content": content}}],
         "usage": {"prompt_tokens": len(question.split()), "completion_tokens": len(
             content.split()), "total_tokens": len(question.split()) + len(content.split())},
         "citations": answer.as_json()["citations"], "answerable": answer.answerable,
-        "conversation_id": answer.conversation_id,
+        "conversation_id": answer.conversation_id, "mode": answer.mode,
     }
 
 
@@ -135,18 +184,29 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     return content or ""
 
 
-def _completion_chunks(completion_id: str, created: int, content: str,
-                       answer: Answer) -> Iterator[str]:
+def _completion_chunks(completion_id: str, created: int,
+                       events: Iterator[tuple[str, Any]]) -> Iterator[str]:
     base = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
             "model": MODEL_ID}
-    first = {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                  "finish_reason": None}]}
-    yield f"data: {json.dumps(first)}\n\n"
-    for piece in _pieces(content):
-        chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece},
-                                      "finish_reason": None}]}
-        yield f"data: {json.dumps(chunk)}\n\n"
-    last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-            "citations": answer.as_json()["citations"], "answerable": answer.answerable}
-    yield f"data: {json.dumps(last)}\n\n"
+
+    def chunk(delta: dict[str, Any], **extra: Any) -> str:
+        body = {**base, "choices": [{"index": 0, "delta": delta,
+                                     "finish_reason": extra.pop("finish_reason", None)}], **extra}
+        return f"data: {json.dumps(body)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    streamed = ""
+    for kind, value in events:
+        if kind == "delta":
+            streamed += value
+            yield chunk({"content": value})
+        elif kind == "answer":
+            rest = render_plain(value)[len(streamed):] if streamed else render_plain(value)
+            for piece in _pieces(rest) if not streamed else [rest]:
+                yield chunk({"content": piece})
+            yield chunk({}, finish_reason="stop", citations=value.as_json()["citations"],
+                        answerable=value.answerable, mode=value.mode)
+        else:
+            log.error("answering failed mid-stream: %s", value)
+            yield chunk({}, finish_reason="stop")
     yield "data: [DONE]\n\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,15 +58,17 @@ class State:
             yield self.facade
 
     def ask(self, message: str, conversation_id: str | None, filters: Filters,
-            history: list[str] | None = None, owner: str = LOCAL_OWNER) -> Answer:
+            history: list[str] | None = None, owner: str = LOCAL_OWNER,
+            on_statement: Callable[[str], None] | None = None) -> Answer:
         """The one answering path of every interface: API, web page and bots."""
         with self.assistant() as assistant:
-            answer = assistant.ask(message, conversation_id, filters, history, owner)
-        self.metrics.answered(answer.answerable)
+            answer = assistant.ask(message, conversation_id, filters, history, owner,
+                                   on_statement)
+        self.metrics.answered(answer, generating=assistant.generator is not None)
         return answer
 
     def ready(self) -> dict[str, Any]:
         with self.assistant() as assistant:
             stats = assistant.stats()
         return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"],
-                "generation": stats["generation"]}
+                "generation": stats["generation"], "answers": stats["answers"]}
