@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant import generation
 from assistant.config import Settings
 from assistant.service import Assistant
 
@@ -41,6 +42,23 @@ def _local_server() -> tuple[object, str]:
 
 def _note_time(shown: list[float], started: float, _: str) -> None:
     shown.append(time.perf_counter() - started)
+
+
+FIRST_TOKENS: list[float] = []
+_stream = generation.Generator.stream
+
+
+def _timed_stream(self: generation.Generator, question: str, units: list[generation.Unit]
+                  ) -> object:
+    """The model's reply, noting how long its first piece took from the request."""
+    started = time.perf_counter()
+    for n, piece in enumerate(_stream(self, question, units)):
+        if n == 0:
+            FIRST_TOKENS.append(time.perf_counter() - started)
+        yield piece
+
+
+generation.Generator.stream = _timed_stream  # type: ignore[method-assign,assignment]
 
 
 def main() -> int:
@@ -74,6 +92,9 @@ def main() -> int:
         assistant.close()
     print(f"\n{len(questions)} seed questions: " + ", ".join(f"{k} {v}" for k, v in modes.items()))
     print(f"statements kept: {kept}; dropped: {dropped}; by reason: {dict(reasons)}")
+    if FIRST_TOKENS:
+        print(f"model's first token: median {statistics.median(FIRST_TOKENS):.2f} s, "
+              f"max {max(FIRST_TOKENS):.2f} s (n={len(FIRST_TOKENS)})")
     if first_statement:
         print(f"time to first checked statement: median {statistics.median(first_statement):.2f} s "
               f"(n={len(first_statement)})")
