@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import CORPUS, pdf_sample
+from conftest import CORPUS, SHARED, pdf_sample
 
 from assistant.loaders import load_path
 from assistant.loaders.metadata import extract, parse_date
@@ -205,3 +205,43 @@ def test_legacy_word_file_is_refused_with_advice(tmp_path: Path) -> None:
 def test_special_file_is_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.txt")
     assert load_one(tmp_path / "pipe.txt").error == "not a regular file"
+
+
+REAL = SHARED / "bench" / "real-council"
+
+
+def test_pdf_lines_are_reflowed_into_paragraphs_with_exact_pages() -> None:
+    from assistant.loaders.pdf import load_pdf
+
+    path = REAL / "merton_audit_committee_2009-10-22_agenda_pack.pdf"
+    if not path.is_file():
+        pytest.skip("real-council documents are not beside this checkout")
+    parsed = load_pdf(path.read_bytes())
+    text = parsed.text
+    # a sentence cut over two lines reads as one; headings keep lines of their own
+    assert ("RESOLVED: That the minutes of the meeting held on 23 June are agreed as a "
+            "correct record.") in text
+    assert "\n1 DECLARATIONS OF INTEREST\n" in text
+    # the running footer repeated on every minutes page is gone
+    assert "All minutes are draft until agreed" not in text
+    # page offsets still name the page each passage is on
+    assert parsed.page_starts == sorted(parsed.page_starts) and len(parsed.page_starts) == 8
+    resolved = text.index("RESOLVED: That the minutes of the meeting held on 23 June")
+    assert len([s for s in parsed.page_starts if s <= resolved]) == 3
+
+
+def test_running_headers_go_and_sentences_run_over_page_breaks() -> None:
+    from assistant.loaders.reflow import reflow
+
+    pages = [f"Inspection of Barsetshire children's services\n{body}\nPage {n} of 3"
+             for n, body in enumerate((
+                 "1. Leaders know their services well. The proportion of assess-\nments "
+                 "completed on time has risen",
+                 "sharply since 2024.\nCHILDREN IN CARE\nCarers are well supported.",
+                 "Summary\nThe council agreed the plan."), start=1)]
+    one, two, three = reflow(pages)
+    assert "Barsetshire" not in one + two + three and "Page" not in one + two + three
+    assert one == ("1. Leaders know their services well. The proportion of assessments "
+                   "completed on time has risen")
+    assert two.split("\n\n") == ["sharply since 2024.", "CHILDREN IN CARE",
+                                 "Carers are well supported."]

@@ -11,6 +11,7 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from ..errors import DocumentUnreadable
 from .parsed import Parsed
+from .reflow import continues, reflow
 
 PAGE_BREAK = "\n\n"
 
@@ -33,13 +34,16 @@ def load_pdf(data: bytes, password: str | None = None) -> Parsed:
             f"no extractable text in {len(pages)} page(s); it looks scanned (image-only). "
             "Run OCR on it (for example `ocrmypdf in.pdf out.pdf`) and ingest the result"
         )
+    pages = reflow(pages)
     text_parts: list[str] = []
     page_starts: list[int] = []
     offset = 0
     for i, page_text in enumerate(pages):
         if i:
-            text_parts.append(PAGE_BREAK)
-            offset += len(PAGE_BREAK)
+            # a sentence running over the page break is joined into one line
+            joint = " " if continues(text_parts[-1], page_text) else PAGE_BREAK
+            text_parts.append(joint)
+            offset += len(joint)
         page_starts.append(offset)
         text_parts.append(page_text)
         offset += len(page_text)
