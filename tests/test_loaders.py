@@ -245,3 +245,74 @@ def test_running_headers_go_and_sentences_run_over_page_breaks() -> None:
                    "completed on time has risen")
     assert two.split("\n\n") == ["sharply since 2024.", "CHILDREN IN CARE",
                                  "Carers are well supported."]
+
+
+@pytest.mark.parametrize(("name", "title", "lines"), [
+    ("oadby_wigston_mgws_councillors_by_ward.xml", "Councillors by ward (oadby-wigston.gov.uk)",
+     ["Councillor M Latif Darr, Liberal Democrats, Oadby Brocks Hill ward; Mayor; term of "
+      "office from 11/05/2015."]),
+    ("kirklees_mgws_election_results_batley_east_2017-10-26.xml", "Batley East Ward by-election",
+     ["Habiban Nisa Zaman | Labour | 2640 votes | Batley East ward | elected",
+      "David Michael Smith | Green Party | 70 votes | Batley East ward | not elected"]),
+])
+def test_moderngov_xml_reads_as_records(name: str, title: str, lines: list[str]) -> None:
+    path = REAL / name
+    if not path.is_file():
+        pytest.skip("real-council documents are not beside this checkout")
+    parsed = load_one(path).parsed
+    assert parsed.format == "xml" and parsed.meta["title"] == title
+    assert "<" not in parsed.text and all(line in parsed.text.splitlines() for line in lines)
+
+
+def test_other_xml_gives_its_text_never_its_tags(tmp_path: Path) -> None:
+    (tmp_path / "items.xml").write_text(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        "<items><item><name>Bench</name><cost>£300</cost><note>&e;</note></item></items>")
+    parsed = load_one(tmp_path / "items.xml").parsed
+    assert parsed.text == "name: Bench; cost: £300"  # the external entity is never read
+    (tmp_path / "broken.xml").write_text("<?xml version='1.0'?><a><b></a>")
+    assert "not well-formed XML" in load_one(tmp_path / "broken.xml").error
+
+
+def test_front_matter_is_metadata_not_text(tmp_path: Path) -> None:
+    (tmp_path / "minutes.md").write_text('---\ntitle: "Parish Council Meeting November"\n'
+                                         'date: "2021-01-20"\ncategories:\n  - "villages"\n'
+                                         "---\n\nMinutes of the Ordinary Meeting held on "
+                                         "Wednesday 11 November 2020.\n")
+    parsed = load_one(tmp_path / "minutes.md").parsed
+    assert parsed.text.startswith("Minutes of the Ordinary Meeting") and "---" not in parsed.text
+    assert parsed.meta["title"] == "Parish Council Meeting November"
+    assert parsed.meta["publication_date"] == "2021-01-20"
+
+
+@pytest.mark.parametrize(("title", "placeholder"), [
+    ("LA NAME  - standard-short inspection report - INSPECTION DATE", True),
+    ("Crystal Reports - StatmtPs-PersonsNominated.rpt", True),
+    ("Microsoft Word - agenda 22 Oct.doc", True),
+    ("untitled", True),
+    ('<?xml version="1.0" encoding="utf-8"?>', True),
+    ("Audit Committee minutes, 24 September 2009", False),
+    ("NHS and LBM joint plan", False),
+    ("Inspection of Dorset local authority children's services", False),
+])
+def test_placeholder_titles_are_recognised(title: str, placeholder: bool) -> None:
+    from assistant.loaders.metadata import is_placeholder_title
+
+    assert is_placeholder_title(title) is placeholder
+
+
+def test_every_real_council_document_reads_without_markup_or_placeholder_titles() -> None:
+    import re
+
+    from assistant.loaders.metadata import is_placeholder_title
+
+    files = sorted(p for p in REAL.glob("*.*") if p.name != "SOURCES.md")
+    if not files:
+        pytest.skip("real-council documents are not beside this checkout")
+    for path in files:
+        [loaded] = list(load_path(path, 50_000_000))
+        assert loaded.parsed is not None, (path.name, loaded.error)
+        text, title = loaded.parsed.text, loaded.parsed.meta.get("title") or ""
+        assert not re.search(r"</?[a-zA-Z][\w:-]*(\s[^<>]*)?>", text), path.name
+        assert not text.startswith("---"), path.name
+        assert title and not is_placeholder_title(title), (path.name, title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from .parsed import Parsed
 from .sniff import decode_text, normalise_newlines, sniff
 
 SIDECAR_SUFFIX = ".meta.json"
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
 _TRUE = {True, "true", "yes", "1"}
 
 
@@ -70,6 +72,10 @@ def parse_bytes(data: bytes, kind: str, pdf_password: str | None = None) -> Pars
         from .docx import load_docx
 
         parsed = load_docx(data)
+    elif kind == "xml":
+        from .xml import load_xml
+
+        parsed = load_xml(data)
     else:
         text, warnings = decode_text(data)
         if kind == "html":
@@ -77,7 +83,7 @@ def parse_bytes(data: bytes, kind: str, pdf_password: str | None = None) -> Pars
 
             parsed = load_html(text)
         else:
-            parsed = Parsed(text=normalise_newlines(text), format=kind)
+            parsed = front_matter(Parsed(text=normalise_newlines(text), format=kind))
         parsed.warnings.extend(warnings)
     if not parsed.text.strip():
         raise DocumentUnreadable("no text in the file (it is blank or whitespace only)")
@@ -150,9 +156,29 @@ def _load_jsonl(path: Path, data: bytes, sidecar: dict[str, Any]) -> Iterator[Lo
         yield Loaded(key, parsed=record)
 
 
+def front_matter(parsed: Parsed) -> Parsed:
+    """Markdown/YAML front matter (`---` … `---` at the top) is metadata, not text: its title
+    and date are taken (the date as the publication date) and the block is cut off."""
+    match = _FRONT_MATTER.match(parsed.text)
+    if not match:
+        return parsed
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        value = value.strip().strip("\"'").strip()
+        if sep and value and key.strip() == "title":
+            parsed.meta["title"] = value
+        elif sep and value and key.strip() in ("date", "published"):
+            parsed.meta["publication_date"] = value
+    parsed.text = parsed.text[match.end():].lstrip("\n")
+    return parsed
+
+
 def resolve_meta(parsed: Parsed, override: dict[str, Any]) -> dict[str, Any]:
-    """Merge, lowest first: what the format says, what the text says, the given metadata."""
+    """Merge, lowest first: what the text says, what the format says (unless it is a
+    placeholder, such as a template's or a report writer's), the given metadata."""
     found = metadata.extract(parsed.text)
+    if metadata.is_placeholder_title(str(parsed.meta.get("title") or "")):
+        parsed.meta.pop("title")
     merged: dict[str, Any] = {**found, **{k: v for k, v in parsed.meta.items() if v}}
     merged.update({k: v for k, v in override.items() if v is not None})
     for key in ("meeting_date", "publication_date"):

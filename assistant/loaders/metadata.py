@@ -116,3 +116,23 @@ def guess_title(text: str) -> str | None:
         if 2 <= len(candidate.split()) <= 25:
             return candidate[:200]
     return None
+
+
+_TOOL_TITLE = re.compile(
+    r"(?i)^(microsoft (word|excel|powerpoint)\s*-|crystal reports|untitled|document\d*$|"
+    r"slide \d+$)|\.(docx?|rtf|rpt|xlsx?|pptx?|pdf|odt)\b|^<\?xml")
+_PLACEHOLDER_RUN = re.compile(r"\b[A-Z]{2,}(?:\s+[A-Z]{2,})+\b")
+
+
+def is_placeholder_title(title: str) -> bool:
+    """A title a tool or template made, not a person: "Microsoft Word - x.doc", a report
+    writer's file name, "untitled", or a template with its ALL-CAPS fields left unfilled
+    ("LA NAME - inspection report - INSPECTION DATE")."""
+    title = " ".join(title.split())
+    if not title:
+        return False
+    if _TOOL_TITLE.search(title):
+        return True
+    words = re.findall(r"[A-Za-z]+", title)
+    has_lower = any(w.islower() for w in words)
+    return has_lower and len(_PLACEHOLDER_RUN.findall(title)) >= 2

@@ -75,6 +75,7 @@ def reflow_page(lines: list[str], drop: set[str]) -> str:
         if at_edge and (_key(text) in drop or _PAGE_NUMBER.match(text)):
             continue
         starts_new = (previous_broke or _is_heading(text) or bool(_ITEM.match(text))
+                      or _label_line(text)
                       or (_SENTENCE_END.search(current) is not None and text[:1].isupper()
                           and _is_heading(current)))
         if starts_new and current:

@@ -7,7 +7,7 @@ import zipfile
 
 from ..errors import UnsupportedDocument
 
-SUPPORTED = "PDF, DOCX, HTML, plain text, Markdown and JSONL"
+SUPPORTED = "PDF, DOCX, HTML, XML, plain text, Markdown and JSONL"
 
 
 def sniff(data: bytes, suffix: str) -> str:
@@ -30,6 +30,8 @@ def sniff(data: bytes, suffix: str) -> str:
         return "html"
     if suffix in (".html", ".htm") or b"<body" in data[:4096].lower():
         return "html"
+    if lowered.startswith(b"<?xml") or suffix == ".xml":
+        return "xml"
     if suffix in (".md", ".markdown"):
         return "markdown"
     return "text"
