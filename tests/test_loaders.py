@@ -100,7 +100,20 @@ def test_docx_paragraphs_headings_and_tables(tmp_path: Path) -> None:
     assert parsed.meta["title"] == "Planning Committee minutes"
     assert "# Item 4: Planning applications" in parsed.text
     assert "application 21/0042 be approved" in parsed.text
-    assert "Votes for | 7" in parsed.text
+    assert "Votes for: 7" in parsed.text  # a label and its value, one line
+
+
+def test_docx_table_rows_carry_their_column_headers() -> None:
+    from assistant.loaders.tables import table_lines
+
+    rows = [["*Surname (as registered)", "Other names", "Description (if any)", "Address"],
+            ["Duffin", "Stuart", "Scottish Green Party", "19 Comely Place\nFalkirk"],
+            ["Marshall", "James", "", "Falkirk"]]
+    assert table_lines(rows) == [
+        "Surname: Duffin; Other names: Stuart; Description: Scottish Green Party; "
+        "Address: 19 Comely Place, Falkirk",
+        "Surname: Marshall; Other names: James; Address: Falkirk"]
+    assert table_lines([["Overall effectiveness", "Good"]]) == ["Overall effectiveness: Good"]
 
 
 def test_jsonl_keeps_text_exactly_and_reports_bad_lines(tmp_path: Path) -> None:
@@ -316,3 +329,13 @@ def test_every_real_council_document_reads_without_markup_or_placeholder_titles(
         assert not re.search(r"</?[a-zA-Z][\w:-]*(\s[^<>]*)?>", text), path.name
         assert not text.startswith("---"), path.name
         assert title and not is_placeholder_title(title), (path.name, title)
+
+
+def test_html_table_rows_carry_their_headers(tmp_path: Path) -> None:
+    (tmp_path / "payments.html").write_text(
+        "<html><body><main><h1>Payments October 2019</h1><p>The clerk listed the payments "
+        "due for approval at the meeting.</p><table><tr><th>Payee</th><th>Net</th>"
+        "<th>VAT</th><th>Gross</th></tr><tr><td>Bonnetts</td><td>325.00</td><td>65.00</td>"
+        "<td>390.00</td></tr></table></main></body></html>")
+    text = load_one(tmp_path / "payments.html").parsed.text
+    assert "Payee: Bonnetts; Net: 325.00; VAT: 65.00; Gross: 390.00" in text.splitlines()

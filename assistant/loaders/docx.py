@@ -12,6 +12,7 @@ from lxml import etree
 
 from ..errors import DocumentUnreadable
 from .parsed import Parsed
+from .tables import table_lines
 
 
 def load_docx(data: bytes) -> Parsed:
@@ -28,9 +29,7 @@ def load_docx(data: bytes) -> Parsed:
                 style = (item.style.name if item.style is not None else "") or ""
                 blocks.append(f"# {text}" if style.lower().startswith(("heading", "title")) else text)
         elif isinstance(item, Table):
-            for row in item.rows:
-                cells = [c.text.strip() for c in row.cells]
-                if any(cells):
-                    blocks.append(" | ".join(cells))
+            blocks.extend(table_lines([[c.text for c in row.cells] for row in item.rows]))
     title = (document.core_properties.title or "").strip()
     return Parsed(text="\n\n".join(blocks), format="docx", meta={"title": title} if title else {})
+

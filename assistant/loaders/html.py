@@ -8,6 +8,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from .parsed import Parsed
+from .tables import table_lines
 
 _DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
               "iframe", "svg", "button", "template"]
@@ -62,7 +63,19 @@ def _is_boilerplate(tag: Tag) -> bool:
     return bool(names.strip()) and bool(_BOILERPLATE.search(names))
 
 
+def _tables_as_rows(root: Tag) -> None:
+    """Each innermost table becomes its rows as lines that carry the column headers."""
+    for table in reversed(root.find_all("table")):
+        if table.find("table"):
+            continue  # a layout table around others: its inner tables are the data
+        rows = [["\n".join(" ".join(part.split()) for part in cell.get_text("\n").split("\n"))
+                 for cell in row.find_all(["td", "th"])] for row in table.find_all("tr")]
+        lines = table_lines([row for row in rows if row])
+        table.replace_with("\n" + "\n\n".join(lines) + "\n")
+
+
 def _block_text(root: Tag) -> str:
+    _tables_as_rows(root)
     for br in root.find_all("br"):
         br.replace_with("\n")
     for block in root.find_all(_BLOCKS):
