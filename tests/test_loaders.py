@@ -339,3 +339,29 @@ def test_html_table_rows_carry_their_headers(tmp_path: Path) -> None:
         "<td>390.00</td></tr></table></main></body></html>")
     text = load_one(tmp_path / "payments.html").parsed.text
     assert "Payee: Bonnetts; Net: 325.00; VAT: 65.00; Gross: 390.00" in text.splitlines()
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    ("Merton Council Audit Committee\n\nA meeting of the Audit Committee will be held:\n\n"
+     "Date: 22 October 2009\n\nAgenda\n2 Minutes of the meeting held on 24 September 2009",
+     "2009-10-22"),
+    ("STOKE FERRY PARISH COUNCIL Draft Minutes of the Ordinary Meeting held on Wednesday "
+     "11 November 2020 at 7.00 pm", "2020-11-11"),
+    ("DRAFT MINUTES OF THE WEST DEREHAM PARISH COUNCIL MEETING ON THURSDAY 5th DECEMBER 2019",
+     "2019-12-05"),
+    ("Commission Meeting Minutes\n\nMinutes from Monday, January 29, 2018 – 9:00am",
+     "2018-01-29"),
+    ("Inspection of Dorset local authority children's services", None),
+])
+def test_meeting_dates_in_real_layouts(head: str, expected: str | None) -> None:
+    from assistant.loaders.metadata import meeting_date_in_head
+
+    assert meeting_date_in_head(head) == expected
+
+
+def test_utf16_text_is_read_and_an_unknown_encoding_is_refused_clearly(tmp_path: Path) -> None:
+    (tmp_path / "utf16.txt").write_bytes("Councillor Müller chaired the meeting.".encode("utf-16"))
+    assert load_one(tmp_path / "utf16.txt").parsed.text == "Councillor Müller chaired the meeting."
+    (tmp_path / "odd.txt").write_bytes(b"Caf\xe9 \x81\x8d receipts for the hall")
+    error = load_one(tmp_path / "odd.txt").error
+    assert "unknown encoding" in error and "re-save it as UTF-8" in error

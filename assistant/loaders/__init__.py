@@ -141,7 +141,11 @@ def _sidecar(path: Path) -> dict[str, Any]:
 def _load_jsonl(path: Path, data: bytes, sidecar: dict[str, Any]) -> Iterator[Loaded]:
     from .jsonl import load_jsonl
 
-    text, _ = decode_text(data)
+    try:
+        text, _ = decode_text(data)
+    except AssistantError as exc:
+        yield Loaded(str(path), error=str(exc))
+        return
     seen: set[str] = set()
     for number, record in load_jsonl(text):
         if isinstance(record, AssistantError):

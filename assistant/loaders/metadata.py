@@ -95,6 +95,8 @@ def extract(text: str) -> dict[str, Any]:
     for key, source in (("meeting_date", "meeting_date"), ("meeting_date", "decision_date")):
         if not found.get(key) and fields.get(source):
             found[key] = parse_date(fields[source])
+    if not found.get("meeting_date"):
+        found["meeting_date"] = meeting_date_in_head(text)
     if fields.get("publication_date"):
         found["publication_date"] = parse_date(fields["publication_date"])
     if fields.get("decision_status"):
@@ -136,3 +138,35 @@ def is_placeholder_title(title: str) -> bool:
     words = re.findall(r"[A-Za-z]+", title)
     has_lower = any(w.islower() for w in words)
     return has_lower and len(_PLACEHOLDER_RUN.findall(title)) >= 2
+
+
+HEAD_CHARS = 2000  # a meeting's own date is stated at the top; later dates are other meetings'
+_MEETING_ON = re.compile(
+    r"\b(?:meeting|minutes|hearing)\b[^.\n]{0,80}?\b(?:held\s+)?(?:on|from|of)\s+"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?", re.I)
+_DATE_LINE = re.compile(r"^[ \t]*Date[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
+
+
+def meeting_date_in_head(text: str) -> str | None:
+    """The date a meeting's papers give for it at their top: "Date: 22 October 2009",
+    "Minutes of the Ordinary Meeting held on Wednesday 11 November 2020", "MEETING ON
+    THURSDAY 5th DECEMBER 2019", "Minutes from Monday, January 29, 2018"."""
+    head = text[:HEAD_CHARS]
+    for match in _DATE_LINE.finditer(head):  # a front sheet's own "Date:" line comes first
+        found = _date_at_start(match.group(1))
+        if found:
+            return found
+    for match in _MEETING_ON.finditer(head):
+        found = _date_at_start(head[match.end():match.end() + 40])
+        if found:
+            return found
+    return None
+
+
+def _date_at_start(text: str) -> str | None:
+    """A date that opens the text (a few characters of slack), as an ISO date."""
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.search(text)
+        if match and match.start() <= 3:
+            return _to_iso(dict(zip(order, match.groups(), strict=True)))
+    return None

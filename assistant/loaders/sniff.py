@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 
@@ -21,7 +22,11 @@ def sniff(data: bytes, suffix: str) -> str:
         raise UnsupportedDocument(
             "legacy Microsoft Office file (.doc/.xls); save it as DOCX or PDF and ingest that"
         )
-    if looks_binary(data):
+    wide = bom_encoding(data)
+    if wide:  # UTF-16/32 text is full of NULs: read its head as text, not as binary
+        head = data[:4096].decode(wide, errors="ignore").encode("utf-8")
+        data = head
+    elif looks_binary(data):
         raise UnsupportedDocument(f"unrecognised binary content; supported formats are {SUPPORTED}")
     lowered = head.lstrip().lower()
     if suffix in (".jsonl", ".ndjson"):
@@ -60,17 +65,36 @@ def looks_binary(data: bytes) -> bool:
     return controls / len(sample) > 0.05
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark names (UTF-32 or UTF-16), else None."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
 def decode_text(data: bytes) -> tuple[str, list[str]]:
-    """Decode text bytes: UTF-8 first, then Windows-1252; report a fallback as a warning."""
+    """Decode text bytes: by byte-order mark (UTF-16/32), else UTF-8, else Windows-1252 with a
+    warning; anything else fails with the reason and what to do."""
+    wide = bom_encoding(data)
+    if wide:
+        try:
+            return data.decode(wide), []
+        except UnicodeDecodeError as exc:
+            raise UnsupportedDocument(f"marked as {wide.upper()} but not valid {wide.upper()} "
+                                      f"(byte {exc.start}); re-save it as UTF-8") from exc
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
         where = exc.start
     try:
         text = data.decode("cp1252")
-        return text, [f"not valid UTF-8 (byte {where}); decoded as Windows-1252"]
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), [f"not valid UTF-8 (byte {where}); decoded as Latin-1"]
+    except UnicodeDecodeError as exc:
+        raise UnsupportedDocument(
+            f"text in an unknown encoding: not UTF-8 (byte {where}), UTF-16 or Windows-1252 "
+            f"(byte 0x{data[exc.start]:02x} at {exc.start}); re-save it as UTF-8") from exc
+    return text, [f"not valid UTF-8 (byte {where}); decoded as Windows-1252"]
 
 
 def normalise_newlines(text: str) -> str:
