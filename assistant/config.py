@@ -32,6 +32,8 @@ class Settings(BaseSettings):
         default=200_000, ge=1, description="Vectors above which an approximate (IVF) index is used"
     )
     ivf_nprobe: int = Field(default=24, ge=1, description="IVF lists probed per query")
+    ocr: bool = Field(default=True, description="Read PDF pages without a usable text layer "
+                                                "by OCR (Tesseract)")
     pdf_password: str | None = Field(default=None, description="Password for encrypted PDFs")
     progress: bool | None = Field(
         default=None, description="Progress bar; default: only when stderr is a terminal"

@@ -122,7 +122,7 @@ class _Run:
         """One file's documents into the pending group; any failure is that file's alone."""
         try:
             for loaded in load_path(path, int(self.settings.max_file_mb * 1e6),
-                                    self.settings.pdf_password):
+                                    self.settings.pdf_password, self.settings.ocr):
                 self._take(loaded)
         except Exception as exc:
             self.report.failed.append(FileResult(str(path), reason=unreadable_reason(

@@ -26,6 +26,8 @@ class Citation(BaseModel):
     source: str | None = None
     url: str | None = None
     score: float
+    ocr: bool = Field(default=False, description="The quote was read from a scanned page by "
+                      "OCR: check it against the page")
 
 
 class DroppedStatement(BaseModel):

@@ -74,7 +74,7 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     assert data["answerable"] is True and "Omnia" in data["answer"]
     assert (data["mode"], data["dropped"], data["note"]) == ("extractive", [], None)
     fields = {"n", "doc_id", "title", "doc_type", "committee", "meeting_date", "page", "section",
-              "quote", "start", "end", "source", "url", "score"}
+              "quote", "start", "end", "source", "url", "score", "ocr"}
     for citation in data["citations"]:
         assert set(citation) == fields
         text = assistant.index.document(citation["doc_id"]).text

@@ -101,7 +101,7 @@ def test_prune_drops_documents_whose_files_are_gone(hashing_settings: Settings,
 
 
 def test_pdf_samples_each_ingest_or_give_a_reason(hashing_settings: Settings) -> None:
-    settings = hashing_settings
+    settings = hashing_settings.model_copy(update={"ocr": False})  # OCR has its own test
     if not PDF_SAMPLES.is_dir():
         pytest.skip("shared PDF samples are not beside this checkout")
     report = ingest([PDF_SAMPLES], settings)
@@ -228,3 +228,30 @@ def test_killed_mid_ingest_leaves_previous_index_usable(seed_index: Settings,
     query = get_embedder(settings.model).encode(["probation inspection"])[0]
     assert len(index.vector_search(query, 3)) == 3
     index.close()
+
+
+def test_an_image_only_pdf_is_read_by_ocr_and_found_by_search(hashing_settings: Settings,
+                                                              tmp_path: Path) -> None:
+    import io
+
+    import pypdfium2
+
+    source = SHARED / "bench" / "real-council" / "merton_audit_committee_2009-10-22_agenda_pack.pdf"
+    if not source.is_file():
+        pytest.skip("real-council documents are not beside this checkout")
+    if shutil.which("tesseract") is None:
+        pytest.skip("Tesseract is not installed (apt-get install tesseract-ocr)")
+    page = pypdfium2.PdfDocument(source.read_bytes())[2].render(scale=150 / 72).to_pil()
+    top = page.crop((0, 0, page.width, page.height * 2 // 5)).convert("RGB")  # a quicker OCR
+    scan = io.BytesIO()
+    top.save(scan, format="PDF")  # an image and no text layer, as a scanner makes
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "scanned-minutes.pdf").write_bytes(scan.getvalue())
+    assert cli("ingest", str(tmp_path / "docs"), "--index", str(hashing_settings.index)
+               ).returncode == 0
+    found = json.loads(cli("search", "Dave Roberts Chairman Angela Caldara", "--json", "-k", "1",
+                           "--index", str(hashing_settings.index)).stdout)["results"]
+    assert "Dave Roberts (Chairman)" in found[0]["text"]
+    shown = json.loads(cli("show", found[0]["doc_id"], "--json", "--no-text",
+                           "--index", str(hashing_settings.index)).stdout)
+    assert shown["extra"]["ocr_pages"] == [1]

@@ -154,8 +154,9 @@ def test_encrypted_pdf_says_so_and_opens_with_its_password() -> None:
 
 @pytest.mark.parametrize("name", ["grayscale-image.pdf", "cmyk-image.pdf", "imagemagick-lzw.pdf"])
 def test_image_only_pdf_is_reported_as_scanned(name: str) -> None:
+    # pictures without words: OCR (when Tesseract is there) finds none, and says so
     error = load_one(pdf_sample(name)).error
-    assert "no extractable text" in error and "scanned" in error and "OCR" in error
+    assert "no usable text" in error and "scanned" in error and "OCR" in error
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -365,3 +366,18 @@ def test_utf16_text_is_read_and_an_unknown_encoding_is_refused_clearly(tmp_path:
     (tmp_path / "odd.txt").write_bytes(b"Caf\xe9 \x81\x8d receipts for the hall")
     error = load_one(tmp_path / "odd.txt").error
     assert "unknown encoding" in error and "re-save it as UTF-8" in error
+
+
+@pytest.mark.parametrize(("text", "usable_"), [
+    ("The committee noted the report and agreed the budget for 2024/25.", True),
+    ("Minutes", True),  # a short page is judged by having text at all
+    ("", False),
+    ("!\"#$ %&'( )*+, -./0 1234 5678 9:;< =>?@ ABCD EFGH IJKL MNOP", False),  # symbol soup
+    ("Ƀ̶ɨ ȼ̷ø ǥɍ ȡȴ ȶɃ Ɂɂ ɍɎ ɏɐ ɑɒ ɓɔ ɕɖ ɗɘ", False),
+    ("Mae'r cyngor wedi cytuno ar y gyllideb ar gyfer y flwyddyn nesaf.", True),
+    ("وافق المجلس على الميزانية للعام المقبل بعد نقاش طويل في الاجتماع", True),
+])
+def test_unusable_text_layers_are_told_apart(text: str, usable_: bool) -> None:
+    from assistant.loaders.pdf import usable
+
+    assert usable(text) is usable_

@@ -35,7 +35,8 @@ def is_sidecar(path: Path) -> bool:
     return path.name.endswith(SIDECAR_SUFFIX)
 
 
-def load_path(path: Path, max_bytes: int, pdf_password: str | None = None) -> Iterator[Loaded]:
+def load_path(path: Path, max_bytes: int, pdf_password: str | None = None,
+              ocr: bool = True) -> Iterator[Loaded]:
     """Load one file; every failure becomes a Loaded with an error, never an exception."""
     key = str(path)
     try:
@@ -49,7 +50,7 @@ def load_path(path: Path, max_bytes: int, pdf_password: str | None = None) -> It
         yield from _load_jsonl(path, data, sidecar)
         return
     try:
-        parsed = parse_bytes(data, kind, pdf_password)
+        parsed = parse_bytes(data, kind, pdf_password, ocr)
     except AssistantError as exc:
         yield Loaded(key, error=str(exc))
         return
@@ -62,12 +63,14 @@ def load_path(path: Path, max_bytes: int, pdf_password: str | None = None) -> It
     yield Loaded(key, parsed=parsed)
 
 
-def parse_bytes(data: bytes, kind: str, pdf_password: str | None = None) -> Parsed:
-    """Parse already-sniffed bytes of one document."""
+def parse_bytes(data: bytes, kind: str, pdf_password: str | None = None,
+                ocr: bool = True) -> Parsed:
+    """Parse already-sniffed bytes of one document (PDF pages without usable text by OCR,
+    unless `ocr` is off)."""
     if kind == "pdf":
         from .pdf import load_pdf
 
-        return load_pdf(data, pdf_password)
+        return load_pdf(data, pdf_password, ocr)
     if kind == "docx":
         from .docx import load_docx
 
