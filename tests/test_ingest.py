@@ -176,15 +176,18 @@ def test_missing_index_and_bad_arguments_exit_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fault", ["after_vectors_saved", "after_commit"])
-def test_crash_during_commit_leaves_a_complete_index(seed_index: Settings, tmp_path: Path,
+def test_crash_during_commit_leaves_a_complete_index(hashing_settings: Settings, tmp_path: Path,
                                                      fault: str) -> None:
-    settings = seed_index.model_copy(update={"index": tmp_path / "index"})
-    shutil.copytree(seed_index.index, settings.index)
+    # the commit's machinery is under test, not the model: the hashing encoder keeps the
+    # crashing subprocess quick
+    settings = hashing_settings
+    ingest([Path(__file__).parents[1] / "corpus"], settings)
     before = index_state(settings)
     extra = tmp_path / "extra.txt"
     extra.write_text("The Licensing Committee approved the new taxi tariff in March.")
+    hashing = {"ASSISTANT_MODEL": settings.model}
     crashed = run_cli("ingest", str(extra), "--index", str(settings.index),
-                      env={"ASSISTANT_FAULT": fault})
+                      env={"ASSISTANT_FAULT": fault, **hashing})
     assert crashed.returncode == 99
     after = index_state(settings)
     if fault == "after_vectors_saved":
@@ -192,7 +195,7 @@ def test_crash_during_commit_leaves_a_complete_index(seed_index: Settings, tmp_p
     else:
         assert after["documents"] == before["documents"] + 1  # type: ignore[operator]
         assert after["chunks"] == after["vectors"]
-    finished = run_cli("ingest", str(extra), "--index", str(settings.index), "--json")
+    finished = run_cli("ingest", str(extra), "--index", str(settings.index), "--json", env=hashing)
     assert finished.returncode == 0
     assert index_state(settings)["documents"] == before["documents"] + 1  # type: ignore[operator]
 
