@@ -381,3 +381,16 @@ def test_unusable_text_layers_are_told_apart(text: str, usable_: bool) -> None:
     from assistant.loaders.pdf import usable
 
     assert usable(text) is usable_
+
+
+def test_a_council_web_page_keeps_what_it_exists_to_announce() -> None:
+    path = REAL / "bristol_cc_tro_consultations_2025.html"
+    if not path.is_file():
+        pytest.skip("real-council documents are not beside this checkout")
+    parsed = load_one(path).parsed
+    lines = parsed.text.splitlines()
+    assert "Ref PX-DJR-25-031" in lines
+    assert ("This consultation runs from Thursday 9 October to Wednesday 29 October 2025."
+            in lines)
+    assert parsed.meta["title"] == "Make a comment on Traffic Regulation Orders (TROs)"
+    assert "function" not in parsed.text and "googleapis" not in parsed.text

@@ -18,8 +18,8 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 # Where the main content sits on common council sites, most specific first.
-_MAIN_SELECTORS = ["#modgov", ".mgContent", "#mgContent", "main", "[role=main]", "article",
-                   "#content", ".content"]
+_MODERNGOV_SELECTORS = ("#modgov", ".mgContent", "#mgContent")
+_MAIN_SELECTORS = [*_MODERNGOV_SELECTORS, "main", "[role=main]", "article", "#content", ".content"]
 _BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
            "section", "article", "br", "dt", "dd", "blockquote", "pre"}
 
@@ -34,13 +34,31 @@ def load_html(markup: str) -> Parsed:
         if isinstance(tag, Tag) and tag.attrs is not None and _is_boilerplate(tag):
             tag.decompose()
     root: Tag = soup.body or soup
+    chosen = None
     for selector in _MAIN_SELECTORS:
         found = soup.select_one(selector)
         if found and len(found.get_text(strip=True)) > 80:
-            root = found
+            root, chosen = found, selector
             break
     text = _block_text(root)
+    if chosen not in _MODERNGOV_SELECTORS:  # ModernGov's own markup is the surest guide
+        found_text = _main_content(markup)
+        if len(found_text) > len(text):
+            text = found_text
     return Parsed(text=text, format="html", meta={"title": title} if title else {})
+
+
+def _main_content(markup: str) -> str:
+    """The page's main content as trafilatura finds it on sites in general (kept with its
+    headings, lists and tables), as text; empty when it finds none."""
+    import trafilatura
+
+    found = trafilatura.extract(markup, output_format="html", include_tables=True,
+                                include_links=False, include_images=False, favor_recall=True)
+    if not found:
+        return ""
+    content = BeautifulSoup(found, "html.parser")
+    return _block_text(content.body or content)
 
 
 def _title(soup: BeautifulSoup) -> str | None:
