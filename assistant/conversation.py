@@ -60,12 +60,11 @@ class ConversationStore:
     def turns(self, conversation_id: str, owner: str | None = None) -> list[Turn]:
         """The conversation's turns, oldest first; none for an unknown id or, when `owner`
         is given, for a conversation someone else started."""
-        found = self.owner_of(conversation_id)
-        if found is None or (owner is not None and not _same_owner(found, owner)):
-            return []
         rows = self.conn.execute(
-            "SELECT question, query, answer, created_at FROM turns WHERE conversation_id = ? "
-            "ORDER BY n", (conversation_id,))
+            "SELECT question, query, answer, created_at, owner FROM turns "
+            "WHERE conversation_id = ? ORDER BY n", (conversation_id,)).fetchall()
+        if rows and owner is not None and not _same_owner(rows[0][4], owner):
+            return []
         return [Turn(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
 
     def add(self, conversation_id: str, question: str, query: str, answer: dict[str, Any],

@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .answering import citation_for, evidence_units
@@ -24,7 +24,7 @@ from .config import Settings
 from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation, DroppedStatement
-from .text import content_terms, fold, stems
+from .text import content_terms, fold, stems, tokens
 
 log = logging.getLogger("assistant.generation")
 
@@ -84,14 +84,6 @@ class Statement:
 
     text: str
     units: list[str]
-
-
-@dataclass
-class Checked:
-    """Statements kept (with their units) and dropped (with the reason)."""
-
-    kept: list[tuple[str, list[Unit]]] = field(default_factory=list)
-    dropped: list[DroppedStatement] = field(default_factory=list)
 
 
 def units_from(passages: list[Passage], max_chars: int) -> list[Unit]:
@@ -187,13 +179,13 @@ def check(statement: Statement, units: dict[str, Unit]) -> tuple[list[Unit], str
         unknown = ", ".join(statement.units) or "none"
         return cited, f"cites no unit that was sent ({unknown})"
     evidence = " ".join(u.text for u in cited)
+    folded = fold(evidence)
     figures = {n.replace(",", "") for n in _NUMBER.findall(evidence)}
     for number in _NUMBER.findall(statement.text):
         if number.rstrip(".,").replace(",", "") not in figures:
             return cited, f"number {number.rstrip('.,')!r} is not in the cited passages"
-    words = set(fold(evidence).replace("’", "'").split()) | set(re.findall(r"[^\W_]+", fold(
-        evidence)))
-    for word in re.findall(r"[^\W_]+", fold(statement.text)):
+    words = set(tokens(evidence))
+    for word in tokens(statement.text):
         if word in _NUMBER_WORDS and word not in words:
             return cited, f"number {word!r} is not in the cited passages"
     for match in _CAPITALISED.finditer(statement.text):
@@ -202,7 +194,7 @@ def check(statement: Statement, units: dict[str, Unit]) -> tuple[list[Unit], str
             continue
         if _SENTENCE_START.search(statement.text[:match.start()]) and not name.isupper():
             continue  # a capital that only starts a sentence
-        if fold(name) not in fold(evidence):
+        if fold(name) not in folded:
             return cited, f"name {name!r} is not in the cited passages"
     own = set(stems(content_terms(statement.text)))
     if not own:
@@ -263,20 +255,19 @@ def generate(question: str, passages: list[Passage], extractive: Answer,
     units = units_from(passages, generator.settings.llm_max_context_chars)
     by_id = {u.uid: u for u in units}
     stream = StatementStream()
-    checked = Checked()
+    dropped: list[DroppedStatement] = []
     citations: dict[str, int] = {}
     shown: list[str] = []
     failure: str | None = None
     try:
         for piece in generator.stream(_one_line(question), units):
             for statement in stream.feed(piece):
-                if len(checked.kept) + len(checked.dropped) >= MAX_STATEMENTS * 2:
+                if len(shown) + len(dropped) >= MAX_STATEMENTS * 2:
                     break
                 cited, reason = check(statement, by_id)
                 if reason:
-                    checked.dropped.append(DroppedStatement(text=statement.text, reason=reason))
+                    dropped.append(DroppedStatement(text=statement.text, reason=reason))
                     continue
-                checked.kept.append((statement.text, cited))
                 markers = " ".join(f"[{citations.setdefault(u.uid, len(citations) + 1)}]"
                                    for u in cited)
                 text = f"{statement.text} {markers}"
@@ -287,19 +278,19 @@ def generate(question: str, passages: list[Passage], extractive: Answer,
         failure = str(exc)
     if stream.position is None and failure is None:
         failure = "the language model's reply was not the JSON asked for"
-    for drop in checked.dropped:
+    for drop in dropped:
         log.info("dropped a generated statement: %s", drop.reason)
     if not shown:
         note = (f"{failure}; this answer is quoted from the documents" if failure else
                 "no generated statement could be checked against the documents; this answer "
                 "is quoted from them")
         log.warning("generated answer fell back to the extractive one: %s", note)
-        return extractive.model_copy(update={"note": note, "dropped": checked.dropped})
+        return extractive.model_copy(update={"note": note, "dropped": dropped})
     order = sorted(citations, key=citations.__getitem__)
     return Answer(answer=" ".join(shown), answerable=True,
                   conversation_id=extractive.conversation_id, mode="generated",
                   citations=[_citation(citations[uid], by_id[uid]) for uid in order],
-                  dropped=checked.dropped, note=failure)
+                  dropped=dropped, note=failure)
 
 
 def _one_line(question: str) -> str:

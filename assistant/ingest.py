@@ -71,9 +71,8 @@ def ingest(
     report = IngestReport()
     try:
         with index.writer(settings.ann_threshold) as writer:
-            run = _Run(index, writer, embedder, settings, report)
-            run.may_change_restricted = may_change_restricted
-            run.run(list(paths), prune)
+            _Run(index, writer, embedder, settings, report, may_change_restricted).run(
+                list(paths), prune)
     finally:
         index.close()
     return report
@@ -97,7 +96,7 @@ class _Run:
     """One ingest: walks the inputs, embeds in groups, writes through the writer."""
 
     def __init__(self, index: Index, writer: Writer, embedder: TextEncoder, settings: Settings,
-                 report: IngestReport):
+                 report: IngestReport, may_change_restricted: bool = True):
         self.index, self.writer, self.embedder = index, writer, embedder
         self.settings, self.report = settings, report
         self.known = index.sources()
@@ -105,8 +104,8 @@ class _Run:
         self.seen_keys: set[str] = set()
         self.pending: list[_Pending] = []
         self.fingerprint = json.dumps(chunking_settings(settings), sort_keys=True)
-        self.may_change_restricted = True
-        self.restricted_sources = index.restricted_sources()
+        self.may_change_restricted = may_change_restricted
+        self.restricted_sources = set() if may_change_restricted else index.restricted_sources()
 
     def run(self, paths: list[Path], prune: bool) -> None:
         files = list(_expand(paths, self.report, self.index.directory))

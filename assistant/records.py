@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DOC_TYPES = ("minutes", "decision", "report", "news", "other")
+# A document's metadata may sit beside it in NAME.meta.json (uploads keep theirs so too).
+SIDECAR_SUFFIX = ".meta.json"
 # Who owns conversations asked at the command line (or by anyone, when no keys are set).
 LOCAL_OWNER = "local"
 

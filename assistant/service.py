@@ -207,16 +207,11 @@ class Assistant:
             raise ConversationNotFound(f"no conversation {conversation_id!r}")
         if include_restricted:
             return turns
-        hidden = self.restricted_ids()
+        hidden = self.index.restricted_doc_ids()
         return [turn if not any(c["doc_id"] in hidden for c in turn.answer.get("citations", []))
                 else Turn(turn.question, turn.query, {**turn.answer, "answer": WITHHELD,
                                                        "citations": []}, turn.created_at)
                 for turn in turns]
-
-    def restricted_ids(self) -> set[str]:
-        """Ids of the documents marked restricted."""
-        rows = self.index.conn.execute("SELECT doc_id FROM documents WHERE restricted = 1")
-        return {r[0] for r in rows}
 
     def evidence_strength(self, question: str, filters: Filters | None = None) -> float:
         """How well the best evidence covers a fresh question (for calibrating abstention)."""

@@ -41,6 +41,13 @@ ANSWERABLE = "What case management system does the London CRC use?"
 UNANSWERABLE = "What was the annual budget of the London CRC in 2019?"
 
 
+def copy_of(seed_index: Settings, tmp_path: Path, **update: Any) -> Settings:
+    """Settings over a private copy of the seed index, with these settings changed."""
+    settings = seed_index.model_copy(update={"index": tmp_path / "index", **update})
+    shutil.copytree(seed_index.index, settings.index)
+    return settings
+
+
 def unit(uid: str, text: str, title: str = "Minutes") -> Unit:
     document = Document(doc_id=f"d-{uid}", text=text, source="x", title=title)
     passage = Passage(document.doc_id, 0, len(text), text, 1.0, None, None, None,
@@ -104,9 +111,7 @@ def test_documents_are_data_never_instructions() -> None:
 
 @pytest.fixture
 def generating(seed_index: Settings, tmp_path: Path, llm_url: str) -> Iterator[Assistant]:
-    settings = seed_index.model_copy(update={"index": tmp_path / "index", "llm_url": llm_url,
-                                             "llm_model": "smollm2", **SMALL})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = copy_of(seed_index, tmp_path, llm_url=llm_url, llm_model="smollm2", **SMALL)
     assistant = Assistant(settings)
     yield assistant
     assistant.close()
@@ -148,9 +153,7 @@ def test_a_model_that_is_down_gives_the_extractive_answer(seed_index: Settings,
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
-    settings = seed_index.model_copy(update={"index": tmp_path / "index", "llm_url": dead,
-                                             "llm_retries": 0, "llm_timeout": 5})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = copy_of(seed_index, tmp_path, llm_url=dead, llm_retries=0, llm_timeout=5)
     assistant = Assistant(settings)
     try:
         answer = assistant.ask(ANSWERABLE)
@@ -197,8 +200,7 @@ class ScriptedModel:
 def test_garbage_from_the_model_gives_the_extractive_answer(seed_index: Settings,
                                                             tmp_path: Path) -> None:
     garbage = ScriptedModel(garbage=True)
-    settings = seed_index.model_copy(update={"index": tmp_path / "index", "llm_url": garbage.url})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = copy_of(seed_index, tmp_path, llm_url=garbage.url)
     assistant = Assistant(settings)
     try:
         answer = assistant.ask(ANSWERABLE)
@@ -211,9 +213,7 @@ def test_garbage_from_the_model_gives_the_extractive_answer(seed_index: Settings
 
 def test_streamed_chat_and_completions_through_the_real_model(
         seed_index: Settings, tmp_path: Path, llm_url: str) -> None:
-    settings = seed_index.model_copy(update={"index": tmp_path / "index", "llm_url": llm_url,
-                                             "llm_model": "smollm2", **SMALL})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = copy_of(seed_index, tmp_path, llm_url=llm_url, llm_model="smollm2", **SMALL)
     server = LiveServer(settings, "r1=read")
     try:
         client = server.client("r1")
@@ -241,8 +241,7 @@ def test_streamed_chat_and_completions_through_the_real_model(
 def test_a_checked_statement_is_streamed_cited_and_quoted_from_the_store(
         seed_index: Settings, tmp_path: Path) -> None:
     model = ScriptedModel()
-    settings = seed_index.model_copy(update={"index": tmp_path / "index", "llm_url": model.url})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = copy_of(seed_index, tmp_path, llm_url=model.url)
     server = LiveServer(settings, "r1=read")
     try:
         client = server.client("r1")
@@ -266,10 +265,9 @@ def test_bots_reply_with_the_generated_answer(seed_index: Settings, tmp_path: Pa
     from test_bots import BOT_USER, SIGNING_SECRET, FakeService, event, post_slack
 
     model, slack = ScriptedModel(), FakeService()
-    settings = seed_index.model_copy(update={
-        "index": tmp_path / "index", "llm_url": model.url, "slack_signing_secret": SIGNING_SECRET,
-        "slack_bot_token": "xoxb-test", "slack_api_url": f"{slack.url}/api/"})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = copy_of(seed_index, tmp_path, llm_url=model.url,
+                       slack_signing_secret=SIGNING_SECRET, slack_bot_token="xoxb-test",
+                       slack_api_url=f"{slack.url}/api/")
     server = LiveServer(settings, "")
     try:
         body = event(f"<@{BOT_USER}> {ANSWERABLE}", "1700003000.000100")

@@ -33,14 +33,10 @@ P = ParamSpec("P")
 USAGE = "Ask me a question about the council's documents, e.g. “What did the inspectors recommend?”"
 
 
-class SlowDown(str):
-    """A reply in place of an answer: the person asked too often (the bots' rate limit)."""
-
-
-def slow_down(wait: int) -> SlowDown:
+def slow_down(wait: int) -> str:
     """What a person over the bots' rate limit is told instead of an answer."""
-    return SlowDown(f"You have asked several questions in a short time; please wait {wait} "
-                    "seconds and ask again.")
+    return (f"You have asked several questions in a short time; please wait {wait} "
+            "seconds and ask again.")
 
 
 def conversation_key(platform: str, *parts: str) -> str:

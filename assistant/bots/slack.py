@@ -30,7 +30,6 @@ from ..render import plain_text, slack_blocks, slack_escape
 from .chat import (
     USAGE,
     AnswerSource,
-    SlowDown,
     answer_with_record,
     background,
     conversation_key,
@@ -109,8 +108,8 @@ class SlackBot:
     @background("Slack reply in thread")
     async def reply_in_thread(self, channel: str, thread_ts: str, team: str, question: str) -> None:
         """Answer in the background and post into the message's thread."""
-        if not question or isinstance(question, SlowDown):
-            await self._post(channel=channel, thread_ts=thread_ts, text=question or USAGE)
+        if not question:
+            await self._post(channel=channel, thread_ts=thread_ts, text=USAGE)
             return
         conversation_id = conversation_key("slack", team, channel, thread_ts)
         try:
@@ -193,11 +192,13 @@ def router(bot: SlackBot) -> APIRouter:
             return {}
         event = payload["event"]
         team = str(payload.get("team_id") or event.get("team") or "")
+        channel, thread_ts = str(event.get("channel")), str(event.get("thread_ts") or event.get("ts"))
         wait = bot.rate.retry_after(f"{team}:{event.get('user')}")
         if wait is not None:
-            question = slow_down(wait)
-        background.add_task(bot.reply_in_thread, str(event.get("channel")),
-                            str(event.get("thread_ts") or event.get("ts")), team, question)
+            background.add_task(bot._post, channel=channel, thread_ts=thread_ts,
+                                text=slow_down(wait))
+        else:
+            background.add_task(bot.reply_in_thread, channel, thread_ts, team, question)
         return {}
 
     @api.post("/commands")

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AssistantError, DocumentTooLarge, DocumentUnreadable, UnsupportedDocument
-from ..records import DOC_TYPES, META_FIELDS
+from ..records import DOC_TYPES, META_FIELDS, SIDECAR_SUFFIX
 from . import metadata
 from .parsed import Parsed
 from .sniff import decode_text, normalise_newlines, sniff
 
-SIDECAR_SUFFIX = ".meta.json"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
 _TRUE = {True, "true", "yes", "1"}
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AssistantError, Busy
+from ..records import SIDECAR_SUFFIX as SIDECAR
 from ..records import IngestReport
 from ..service import Assistant
 
 log = logging.getLogger("assistant.server.jobs")
 UPLOADS = "uploads"
-SIDECAR = ".meta.json"  # the loaders read an upload's metadata from beside it
 RETRY_AFTER_SECONDS = 30
 
 

@@ -12,7 +12,7 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from .state import MAX_BODY_BYTES, State
+from .state import MAX_BODY_BYTES, MAX_UPLOAD_FILES, State
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -26,7 +26,7 @@ OPEN_PATHS = ("/v1/me",)
 def body_limit(path: str, method: str, state: State) -> int:
     """The most bytes a request body may have: uploads take files, the rest take JSON."""
     if path == "/v1/documents" and method == "POST":
-        return int(state.settings.max_file_mb * 1e6) * 20 + 1_000_000
+        return int(state.settings.max_file_mb * 1e6) * MAX_UPLOAD_FILES + MAX_BODY_BYTES
     return MAX_BODY_BYTES
 
 

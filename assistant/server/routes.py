@@ -99,22 +99,25 @@ def answer_events(ask: Callable[..., Answer]) -> Iterator[tuple[str, Any]]:
     return rest()
 
 
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
 def _chat_events(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
     streamed = False
     for kind, value in events:
         if kind == "delta":
             streamed = True
-            yield f"event: delta\ndata: {json.dumps({'text': value})}\n\n"
+            yield _sse("delta", {"text": value})
         elif kind == "error":
             log.error("answering failed mid-stream: %s", value)
-            yield f"event: error\ndata: {json.dumps({'detail': 'answering failed'})}\n\n"
+            yield _sse("error", {"detail": "answering failed"})
         else:
             data = value.as_json()
             if not streamed:  # an extractive answer comes whole: sent in word-sized pieces
-                for piece in _pieces(value.answer):
-                    yield f"event: delta\ndata: {json.dumps({'text': piece})}\n\n"
-            yield f"event: citations\ndata: {json.dumps(data['citations'])}\n\n"
-            yield f"event: done\ndata: {json.dumps(data)}\n\n"
+                yield from (_sse("delta", {"text": piece}) for piece in _pieces(value.answer))
+            yield _sse("citations", data["citations"])
+            yield _sse("done", data)
 
 
 @router.post("/v1/search", response_model=SearchResponse)
@@ -149,16 +152,11 @@ def chat_completions(body: OpenAIChatRequest, request: Request,
     """OpenAI chat completions: the reply is the answer with its sources listed under it;
     the structured citations ride in the extra `citations` field."""
     questions = [q for m in body.messages if m.role == "user" and (q := _text(m.content).strip())]
-    if questions:
-        question = questions[-1][:2000]
-        ask = functools.partial(state_of(request).ask, question, None, to_filters(None, caller),
-                                questions[:-1], caller.owner)
-    else:  # a front end may open with only a system message: ask for a question, politely
-        question = ""
-        greeting = Answer(answer="Ask a question about the council's documents, and I will "
-                                 "answer it with citations.", answerable=False,
-                          conversation_id="")
-        ask = functools.partial(lambda on_statement=None: greeting)
+    question = questions[-1][:2000] if questions else ""
+    # a front end may open with only a system message: ask for a question, politely
+    ask: Callable[..., Answer] = functools.partial(
+        state_of(request).ask, question, None, to_filters(None, caller), questions[:-1],
+        caller.owner) if questions else _greeting
     created = int(time.time())
     if body.stream:
         return StreamingResponse(_completion_chunks(f"chatcmpl-{uuid.uuid4().hex}", created,
@@ -176,6 +174,11 @@ def chat_completions(body: OpenAIChatRequest, request: Request,
         "citations": answer.as_json()["citations"], "answerable": answer.answerable,
         "conversation_id": answer.conversation_id, "mode": answer.mode,
     }
+
+
+def _greeting(on_statement: Callable[[str], None] | None = None) -> Answer:
+    return Answer(answer="Ask a question about the council's documents, and I will answer it "
+                         "with citations.", answerable=False, conversation_id="")
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:

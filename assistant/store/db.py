@@ -137,22 +137,22 @@ def chunks_by_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Chu
 def filter_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
     """The one SQL condition on the documents table (as `alias`) for these filters, used by
     retrieval, document listings and facets alike."""
-    clauses, args = ["1 = 1"], []
+    clauses: list[str] = ["1 = 1"]
+    args: list[Any] = []
+
+    def add(sql: str, *values: Any) -> None:
+        clauses.append(sql)
+        args.extend(values)
+
     if not filters.include_restricted:
-        clauses.append(f"{alias}.restricted = 0")
+        add(f"{alias}.restricted = 0")
     if filters.committee:
-        clauses.append(f"{alias}.committee LIKE ?")
-        args.append(f"%{filters.committee}%")
-    if filters.doc_types:
-        clauses.append(f"{alias}.doc_type IN ({','.join('?' * len(filters.doc_types))})")
-        args.extend(filters.doc_types)
-    if filters.date_from:
-        clauses.append(f"COALESCE({alias}.meeting_date, {alias}.publication_date) >= ?")
-        args.append(filters.date_from)
-    if filters.date_to:
-        clauses.append(f"COALESCE({alias}.meeting_date, {alias}.publication_date) <= ?")
-        args.append(filters.date_to)
-    if filters.doc_ids:
-        clauses.append(f"{alias}.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
-        args.extend(filters.doc_ids)
+        add(f"{alias}.committee LIKE ?", f"%{filters.committee}%")
+    for column, values in (("doc_type", filters.doc_types), ("doc_id", filters.doc_ids)):
+        if values:
+            add(f"{alias}.{column} IN ({','.join('?' * len(values))})", *values)
+    dated = f"COALESCE({alias}.meeting_date, {alias}.publication_date)"
+    for operator, value in ((">=", filters.date_from), ("<=", filters.date_to)):
+        if value:
+            add(f"{dated} {operator} ?", value)
     return " AND ".join(clauses), args

@@ -197,6 +197,10 @@ class Index:
     def chunks(self, ids: list[int]) -> dict[int, Chunk]:
         return db.chunks_by_ids(self.conn, ids)
 
+    def restricted_doc_ids(self) -> set[str]:
+        """Ids of the documents marked restricted."""
+        return {r[0] for r in self.conn.execute("SELECT doc_id FROM documents WHERE restricted = 1")}
+
     def restricted_sources(self) -> set[str]:
         """Source keys of the documents marked restricted."""
         rows = self.conn.execute("SELECT source_key FROM documents WHERE restricted = 1")
