@@ -37,9 +37,10 @@ class Report:
     calibration: list[dict[str, float]] = field(default_factory=list)
 
 
-def seed_eval(questions: Path, corpus: Path, settings: Settings) -> Report:
-    """Ask every seed question in a fresh conversation over an index of the corpus."""
-    ingest([corpus], settings)
+def seed_eval(questions: Path, corpus: list[Path], settings: Settings) -> Report:
+    """Ask every question (seed_questions.jsonl format) in a fresh conversation over an
+    index of the corpus (files or folders)."""
+    ingest(corpus, settings)
     assistant = Assistant(settings)
     results: list[SeedResult] = []
     try:

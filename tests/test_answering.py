@@ -45,7 +45,7 @@ def test_adjacent_chunks_merge_and_duplicates_drop() -> None:
 
 
 def test_every_seed_question_is_answered_cited_or_declined(tmp_path: Path) -> None:
-    report = seed_eval(SEEDS, CORPUS, Settings(index=tmp_path / "index", progress=False))
+    report = seed_eval(SEEDS, [CORPUS], Settings(index=tmp_path / "index", progress=False))
     misses = [r for r in report.details if not (r.keys_ok and r.answerable == r.predicted_answerable
                                                 and (r.citation_ok or not r.answerable))]
     assert not misses, misses

@@ -40,9 +40,14 @@ def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("question", nargs="?")
     p.add_argument("-k", type=int, default=8, help="how many passages (default 8)")
     sub.add_parser("chat", parents=[common, filters], help="an interactive conversation")
-    p = sub.add_parser("eval", parents=[common], help="seed-question and QMSum evaluation")
+    p = sub.add_parser("eval", parents=[common], help="seed, real-council and QMSum evaluation")
     p.add_argument("--seeds", type=Path, default=ROOT.parent / "shared/eval/seed_questions.jsonl")
     p.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    p.add_argument("--real-council", type=Path,
+                   default=ROOT / "eval" / "real_council_questions.jsonl",
+                   help="dev questions over the real council documents")
+    p.add_argument("--real-council-corpus", type=Path,
+                   default=ROOT.parent / "shared/bench/real-council")
     p.add_argument("--qmsum", type=Path, default=ROOT.parent / "shared/bench/qmsum-committee")
     p.add_argument("--qmsum-index", type=Path, default=ROOT / ".bench/qmsum-index",
                    help="where the QMSum index is kept between runs")
@@ -138,35 +143,48 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from ..evaluation import ANSWERABLE_COVERAGE, format_table, qmsum_eval, seed_eval
+    from ..evaluation import format_table, qmsum_eval, seed_eval
 
     quiet = settings.model_copy(update={"progress": False})
-    with tempfile.TemporaryDirectory(prefix="seed-eval-") as tmp:
-        seeds = seed_eval(args.seeds, args.corpus, quiet.model_copy(update={"index": Path(tmp)}))
-    print(format_table(f"Seed questions ({args.seeds.name}, demo corpus)", seeds.metrics))
-    for result in seeds.details:
-        if not (result.keys_ok and result.answerable == result.predicted_answerable
-                and (result.citation_ok or not result.answerable)):
-            print(f"  miss {result.qid}: {result.answer[:160]}")
-    print("\nAbstention threshold (evidence coverage) on the seed questions:")
-    print("  threshold  answerable answered  unanswerable declined")
-    for row in seeds.calibration:
-        mark = "  <- in use" if abs(row["threshold"] - ANSWERABLE_COVERAGE) < 1e-9 else ""
-        print(f"  {row['threshold']:>9.2f}  {row['answerable_answered']:>19.3f}  "
-              f"{row['unanswerable_declined']:>21.3f}{mark}")
-    report: dict[str, Any] = {"seed": seeds.metrics, "calibration": seeds.calibration}
+    report: dict[str, Any] = {}
+    sets = [("seed", args.seeds, [args.corpus], "demo corpus")]
+    council = sorted(p for p in args.real_council_corpus.glob("*.*") if p.name != "SOURCES.md")
+    if council and args.real_council.is_file():
+        sets.append(("real_council", args.real_council, council, "real council documents"))
+    for name, questions, corpus, label in sets:
+        with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
+            result = seed_eval(questions, corpus, quiet.model_copy(update={"index": Path(tmp)}))
+        _print_question_set(f"{questions.name}, {label}", result)
+        report[name] = result.metrics
+        report[f"{name}_calibration"] = result.calibration
+        print()
     if not args.skip_qmsum:
         if not (args.qmsum / "documents.jsonl").is_file():
             print(f"error: no QMSum data at {args.qmsum}; pass --qmsum or --skip-qmsum",
                   file=sys.stderr)
             return 2
         qmsum = qmsum_eval(args.qmsum, quiet.model_copy(update={"index": args.qmsum_index}))
-        print()
         print(format_table("QMSum committee retrieval (36 transcripts)", qmsum.metrics))
         report["qmsum"] = qmsum.metrics
     if args.json:
         print(json.dumps(report))
     return 0
+
+
+def _print_question_set(title: str, result: Any) -> None:
+    from ..evaluation import ANSWERABLE_COVERAGE, format_table
+
+    print(format_table(f"Questions ({title})", result.metrics))
+    for outcome in result.details:
+        if not (outcome.keys_ok and outcome.answerable == outcome.predicted_answerable
+                and (outcome.citation_ok or not outcome.answerable)):
+            print(f"  miss {outcome.qid}: {outcome.answer[:160]}")
+    print("Abstention threshold (evidence coverage):")
+    print("  threshold  answerable answered  unanswerable declined")
+    for row in result.calibration:
+        mark = "  <- in use" if abs(row["threshold"] - ANSWERABLE_COVERAGE) < 1e-9 else ""
+        print(f"  {row['threshold']:>9.2f}  {row['answerable_answered']:>19.3f}  "
+              f"{row['unanswerable_declined']:>21.3f}{mark}")
 
 
 @command("feedback")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from .parsed import Parsed
 from .tables import table_lines
@@ -81,18 +81,36 @@ def _is_boilerplate(tag: Tag) -> bool:
     return bool(names.strip()) and bool(_BOILERPLATE.search(names))
 
 
+def _collapse_whitespace(root: Tag) -> None:
+    """Line breaks in the markup's source are spaces, as a browser shows them; only blocks,
+    <br> and <pre> break lines."""
+    for string in root.find_all(string=True):
+        if isinstance(string, NavigableString) and "\n" in string and not string.find_parent("pre"):
+            string.replace_with(NavigableString(re.sub(r"\s+", " ", str(string))))
+
+
 def _tables_as_rows(root: Tag) -> None:
     """Each innermost table becomes its rows as lines that carry the column headers."""
     for table in reversed(root.find_all("table")):
         if table.find("table"):
             continue  # a layout table around others: its inner tables are the data
-        rows = [["\n".join(" ".join(part.split()) for part in cell.get_text("\n").split("\n"))
-                 for cell in row.find_all(["td", "th"])] for row in table.find_all("tr")]
+        rows = [[_cell_text(cell) for cell in row.find_all(["td", "th"])]
+                for row in table.find_all("tr")]
         lines = table_lines([row for row in rows if row])
         table.replace_with("\n" + "\n\n".join(lines) + "\n")
 
 
+def _cell_text(cell: Tag) -> str:
+    """A table cell's text, one line per block or <br> inside it; inline markup such as
+    "59<sup>th</sup>" stays inside its line."""
+    for inner in cell.find_all(_BLOCKS):
+        inner.insert_before("\n")
+        inner.insert_after("\n")
+    return "\n".join(" ".join(part.split()) for part in cell.get_text().split("\n"))
+
+
 def _block_text(root: Tag) -> str:
+    _collapse_whitespace(root)
     _tables_as_rows(root)
     for br in root.find_all("br"):
         br.replace_with("\n")

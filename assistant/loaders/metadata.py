@@ -115,9 +115,21 @@ def guess_title(text: str) -> str | None:
             continue
         if ":" in candidate[:30] and not candidate.endswith(":"):
             continue
+        if _mostly_date(candidate):
+            continue  # "THURSDAY, 2 MAY 2019" dates the document; it does not name it
         if 2 <= len(candidate.split()) <= 25:
             return candidate[:200]
     return None
+
+
+def _mostly_date(line: str) -> bool:
+    """A line that is a date and little else (a weekday, punctuation)."""
+    for pattern, _ in _DATE_PATTERNS:
+        match = pattern.search(line)
+        if match:
+            rest = (line[:match.start()] + line[match.end():]).strip(" ,.-–")
+            return len(rest.split()) <= 1
+    return False
 
 
 _TOOL_TITLE = re.compile(
@@ -133,6 +145,8 @@ def is_placeholder_title(title: str) -> bool:
     title = " ".join(title.split())
     if not title:
         return False
+    if len(title.split()) == 1:
+        return True  # one word ("Minutes", "Report") names a kind of document, not this one
     if _TOOL_TITLE.search(title):
         return True
     words = re.findall(r"[A-Za-z]+", title)

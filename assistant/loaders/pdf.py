@@ -1,4 +1,5 @@
-"""PDF → text with page offsets, via pypdf."""
+"""PDF → text with page offsets: pypdf for text, pdfplumber for ruled tables, Tesseract
+for pages without usable text."""
 
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from ..errors import DocumentUnreadable
 from .parsed import Parsed
+from .pdf_tables import pages_with_tables, ruled_pages
 from .reflow import continues, reflow
 
 PAGE_BREAK = "\n\n"
 OCR_DPI = 200
 
 
-def load_pdf(data: bytes, password: str | None = None, ocr: bool = True) -> Parsed:
-    """Extract every page's text; page_starts[i] is where page i+1 begins in the text."""
+def load_pdf(data: bytes, password: str | None = None, ocr: bool = True,
+             tables: bool = True) -> Parsed:
+    """Extract every page's text; page_starts[i] is where page i+1 begins in the text.
+    Ruled tables are read row by row unless `tables` is off."""
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -48,6 +52,9 @@ def load_pdf(data: bytes, password: str | None = None, ocr: bool = True) -> Pars
             f"no usable text in {len(pages)} page(s), {found}; it looks scanned (image-only) "
             "or blank. Check the scan, or run OCR on it yourself (for example "
             "`ocrmypdf in.pdf out.pdf`) and ingest the result")
+    if tables:
+        text_pages = [n for n, page in enumerate(pages) if page and n not in ocr_pages]
+        pages = pages_with_tables(data, password, pages, ruled_pages(data, password, text_pages))
     pages = reflow(pages)
     text_parts: list[str] = []
     page_starts: list[int] = []

@@ -17,6 +17,8 @@ def table_lines(rows: list[list[str]]) -> list[str]:
     width = max(len(row) for row in cleaned)
     if width == 1:
         return [row[0] for row in cleaned if row[0]]
+    if width == 2 and len(cleaned) >= 3 and _is_header(cleaned[0], cleaned[1:]):
+        cleaned = cleaned[1:]  # "Judgement: Grade" says what the rows below say themselves
     if width == 2 or len(cleaned) == 1:
         return [": ".join(cell for cell in row if cell) for row in cleaned]
     headers = [_header(cell) for cell in cleaned[0]]
@@ -26,6 +28,13 @@ def table_lines(rows: list[list[str]]) -> list[str]:
                  for header, cell in zip(headers, row, strict=False) if cell]
         lines.append("; ".join(pairs))
     return lines
+
+
+def _is_header(row: list[str], below: list[list[str]]) -> bool:
+    """A header row of a label/value table: short names without figures ("Judgement",
+    "Grade"), above rows whose labels are all longer."""
+    short = all(0 < len(cell.split()) <= 3 and not any(c.isdigit() for c in cell) for cell in row)
+    return short and all(len(other[0].split()) > len(row[0].split()) for other in below)
 
 
 def _distinct(row: list[str]) -> list[str]:
