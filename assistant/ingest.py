@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,15 +16,20 @@ import numpy as np
 
 from .chunking import chunk_text
 from .config import Settings, get_settings
-from .embedding import HASHING_MODEL, Embedder, HashingEmbedder, TextEncoder
-from .errors import RESTRICTED_WRITE
-from .loaders import Loaded, is_sidecar, load_path, unreadable_reason
+from .embedding import HASHING_MODEL, INT8, Embedder, HashingEmbedder, TextEncoder, gpu_available
+from .errors import RESTRICTED_WRITE, AssistantError
+from .loaders import Loaded, is_sidecar
+from .parsing import ParseClock, ParseOptions, load_files, parse_workers
+from .progress import IngestProgress, show_progress
 from .records import Chunk, Document, FileResult, IngestReport
 from .store import Index, Writer
+from .store.manifest import read_manifest
+from .store.vector_cache import VectorCache
 
 CHUNKER_VERSION = 1
 IGNORE_FILE = ".assistantignore"
 EMBED_GROUP = 2048  # chunks embedded together, so batches sort by length as in one big encode
+CACHE_BATCH = 256  # chunks embedded and kept at a time: a kill loses at most this many
 
 
 @dataclass
@@ -36,11 +42,44 @@ class _Pending:
 
 
 @lru_cache(maxsize=4)
-def get_embedder(model: str, batch_size: int = 32, threads: int = 0) -> TextEncoder:
+def get_embedder(model: str, batch_size: int = 32, threads: int = 0, backend: str = "torch",
+                 cache: Path | None = None) -> TextEncoder:
     """One embedder per configuration per process, so the model loads once."""
     if model == HASHING_MODEL:
         return HashingEmbedder()
+    if backend == INT8:
+        from .embedding_onnx import OnnxEmbedder
+
+        return OnnxEmbedder(model, cache or Path(".cache"), batch_size, threads)
+    if backend == "cuda":
+        return Embedder(model, max(batch_size, GPU_BATCH), threads, device="cuda")
     return Embedder(model, batch_size, threads)
+
+
+GPU_BATCH = 256  # the GPU is fed large batches (fp16, about 2,700 chunks/s on an H100)
+
+
+def embedder_for(settings: Settings) -> TextEncoder:
+    """The configured embedder. `auto` keeps to what the index was built with (int8 vectors
+    are not torch's), and for a new index picks the GPU when torch sees one, else onnx-int8."""
+    return get_embedder(settings.model, settings.batch_size, settings.threads,
+                        resolve_backend(settings), settings.cache)
+
+
+def resolve_backend(settings: Settings) -> str:
+    """The backend `settings.embedding_backend` means on this machine, for this index."""
+    chosen = settings.embedding_backend
+    if chosen != "auto":
+        if chosen == "cuda" and not gpu_available():
+            raise AssistantError("ASSISTANT_EMBEDDING_BACKEND=cuda but torch sees no GPU; "
+                                 "use auto, torch or onnx-int8")
+        return chosen
+    built = read_manifest(settings.index)
+    if built is not None and built.model.endswith(f"+{INT8}"):
+        return INT8
+    if gpu_available():
+        return "cuda"
+    return "torch" if built is not None else INT8
 
 
 def chunking_settings(settings: Settings) -> dict[str, int]:
@@ -52,7 +91,7 @@ def chunking_settings(settings: Settings) -> dict[str, int]:
 def open_index(settings: Settings | None = None, create: bool = False) -> Index:
     """Open (or create) the configured index, checked against the configured model."""
     settings = settings or get_settings()
-    embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
+    embedder = embedder_for(settings)
     return Index.open(settings.index, embedder.name, embedder.dimension,
                       chunking_settings(settings), create=create, nprobe=settings.ivf_nprobe)
 
@@ -66,15 +105,23 @@ def ingest(
     Without `may_change_restricted` (an API key lacking the restricted scope), a file that
     would add, change or replace a restricted document fails instead."""
     settings = settings or get_settings()
-    embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
+    embedder = embedder_for(settings)
     index = open_index(settings, create=True)
     report = IngestReport()
+    started = time.perf_counter()
+    cache = VectorCache(settings.index, embedder.name, embedder.dimension)
     try:
         with index.writer(settings.ann_threshold) as writer:
-            _Run(index, writer, embedder, settings, report, may_change_restricted).run(
-                list(paths), prune)
+            _Run(index, writer, embedder, settings, report, may_change_restricted,
+                 cache).run(list(paths), prune)
+    except BaseException:
+        cache.close()  # what was embedded is kept for the rerun
+        raise
+    else:
+        cache.clear()
     finally:
         index.close()
+        report.seconds = time.perf_counter() - started
     return report
 
 
@@ -96,8 +143,8 @@ class _Run:
     """One ingest: walks the inputs, embeds in groups, writes through the writer."""
 
     def __init__(self, index: Index, writer: Writer, embedder: TextEncoder, settings: Settings,
-                 report: IngestReport, may_change_restricted: bool = True):
-        self.index, self.writer, self.embedder = index, writer, embedder
+                 report: IngestReport, may_change_restricted: bool, cache: VectorCache):
+        self.index, self.writer, self.embedder, self.cache = index, writer, embedder, cache
         self.settings, self.report = settings, report
         self.known = index.sources()
         self.taken_ids = {doc_id for doc_id, _ in self.known.values()}
@@ -109,23 +156,26 @@ class _Run:
 
     def run(self, paths: list[Path], prune: bool) -> None:
         files = list(_expand(paths, self.report, self.index.directory))
-        for path in files:
-            self._load(path)
-            if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP:
-                self._flush()
-        self._flush()
+        self.report.files_total = len(files)
+        self.progress = IngestProgress(files, show_progress(self.settings.progress))
+        options = ParseOptions(int(self.settings.max_file_mb * 1e6), self.settings.pdf_password,
+                               self.settings.ocr)
+        clock = ParseClock()
+        try:
+            for path, loaded in load_files(files, options,
+                                           parse_workers(self.settings.parse_workers), clock,
+                                           idle=self._flush):
+                for one in loaded:
+                    self._take(one)
+                self.progress.file_done(path)
+                if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP:
+                    self._flush()
+            self._flush()
+        finally:
+            self.progress.close()
+            self.report.parse_wait_seconds = clock.waited
         if prune:
             self._prune(files)
-
-    def _load(self, path: Path) -> None:
-        """One file's documents into the pending group; any failure is that file's alone."""
-        try:
-            for loaded in load_path(path, int(self.settings.max_file_mb * 1e6),
-                                    self.settings.pdf_password, self.settings.ocr):
-                self._take(loaded)
-        except Exception as exc:
-            self.report.failed.append(FileResult(str(path), reason=unreadable_reason(
-                path.suffix.lstrip(".") or "input", exc)))
 
     def _take(self, loaded: Loaded) -> None:
         if loaded.parsed is None:
@@ -169,8 +219,7 @@ class _Run:
         if not self.pending:
             return
         texts = [c.text for p in self.pending for c in p.chunks]
-        vectors = self.embedder.encode(texts, progress=self.settings.progress)
-        self.report.chunks_embedded += len(texts)
+        vectors = self._embed(texts)
         offset = 0
         for item in self.pending:
             count = len(item.chunks)
@@ -179,6 +228,25 @@ class _Run:
             offset += count
             (self.report.updated if item.is_update else self.report.added).append(item.result)
         self.pending = []
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors for the texts: those a stopped run embedded are taken back; the rest are
+        embedded shortest first (little padding), each batch kept as soon as it is done."""
+        out = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        done = self.cache.get(texts)
+        for row, vector in done.items():
+            out[row] = vector
+        self.report.chunks_reused += len(done)
+        todo = sorted((i for i in range(len(texts)) if i not in done), key=lambda i: len(texts[i]))
+        for start in range(0, len(todo), CACHE_BATCH):
+            rows = todo[start:start + CACHE_BATCH]
+            batch = [texts[i] for i in rows]
+            vectors = self.embedder.encode(batch, progress=False)
+            self.cache.put(batch, vectors)
+            out[rows] = vectors
+            self.report.chunks_embedded += len(rows)
+            self.progress.chunks(len(rows))
+        return out
 
     def _new_id(self, key: str, given: str | None) -> str | None:
         if given is not None:

@@ -91,6 +91,10 @@ class IngestReport:
     failed: list[FileResult] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    chunks_reused: int = 0  # embedded by an earlier run that was stopped before committing
+    files_total: int = 0
+    seconds: float = 0.0
+    parse_wait_seconds: float = 0.0  # of `seconds`, spent waiting for files to be parsed
 
     def as_json(self) -> dict[str, Any]:
         """The machine-readable form printed by `assistant ingest --json`."""
@@ -108,6 +112,12 @@ class IngestReport:
             "failed": [{"path": r.path, "reason": r.reason} for r in self.failed],
             "removed": list(self.removed),
             "chunks_embedded": self.chunks_embedded,
+            "chunks_reused": self.chunks_reused,
+            "files_total": self.files_total,
+            "seconds": round(self.seconds, 2),
+            "parse_wait_seconds": round(self.parse_wait_seconds, 2),
+            "chunks_per_second": round(self.chunks_embedded / self.seconds, 1)
+            if self.seconds else 0.0,
         }
 
 

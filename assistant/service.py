@@ -21,7 +21,7 @@ from .conversation import (
 )
 from .errors import ConversationNotFound, DocumentNotFound, IndexMissing
 from .generation import Generator, generate
-from .ingest import get_embedder, ingest, open_index, remove
+from .ingest import embedder_for, ingest, open_index, remove
 from .records import LOCAL_OWNER, Chunk, Document, Filters, IngestReport
 from .retrieval import Passage, Retriever
 from .schema import Answer
@@ -47,8 +47,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        self.embedder = get_embedder(self.settings.model, self.settings.batch_size,
-                                     self.settings.threads)
+        self.embedder = embedder_for(self.settings)
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._conversations: ConversationStore | None = None

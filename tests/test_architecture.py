@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 LAYERS = {
     "interface": ("cli", "server", "bots", "__main__"),
     "facade": ("service", "evaluation", "render"),
-    "pipeline": ("loaders", "chunking", "embedding", "retrieval", "answering", "conversation",
+    "pipeline": ("loaders", "parsing", "chunking", "embedding", "embedding_onnx", "progress",
+                 "retrieval", "answering", "conversation",
                  "ingest", "generation"),
     "store": ("store",),
     "base": ("records", "errors", "config", "text", "schema", "rate", "__init__"),

@@ -17,7 +17,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     summary = (f"Index {settings.index}: {len(report.added)} added, {len(report.updated)} "
                f"updated, {len(report.unchanged)} unchanged, {len(report.failed)} failed")
     lines = [summary + (f", {len(report.removed)} removed" if report.removed else "")]
-    lines.append(f"Embedded {report.chunks_embedded} chunks.")
+    rate = report.as_json()["chunks_per_second"]
+    reused = (f", {report.chunks_reused} taken back from a stopped run"
+              if report.chunks_reused else "")
+    lines.append(f"Embedded {report.chunks_embedded} chunks{reused} from "
+                 f"{report.files_total} files in {report.seconds:.1f} s ({rate} chunks/s).")
     for item in report.added + report.updated:
         for warning in item.warnings:
             lines.append(f"  warning: {item.path}: {warning}")

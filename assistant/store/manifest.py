@@ -42,11 +42,14 @@ class Manifest:
                 f"the assistant reads version {FORMAT_VERSION}. {rebuild}"
             )
         if self.model != model or self.dimension != dimension:
+            built_model, _, built_backend = self.model.partition("+")
+            use = (f"ASSISTANT_MODEL={built_model} ASSISTANT_EMBEDDING_BACKEND="
+                   f"{built_backend or 'torch'}")
             raise IndexMismatch(
                 f"index at {directory} was built with model {self.model} ({self.dimension} "
                 f"dimensions) but the assistant is configured for {model} ({dimension} "
                 f"dimensions); queries would be compared against the wrong vectors. {rebuild} "
-                f"Or set ASSISTANT_MODEL={self.model} to use it as built."
+                f"Or set {use} to use it as built."
             )
 
 
