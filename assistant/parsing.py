@@ -2,14 +2,18 @@
 
 Parsing a PDF is pure Python (pypdf, pdfplumber) or a Tesseract run; the model is busy in
 the main process at the same time. A few files at most are in flight per worker, so memory
-stays flat on a folder of any size. Workers start by forkserver, not fork: the main process
-may already hold the model's threads.
+stays flat on a folder of any size. Workers are forked (Linux only): forkserver and spawn
+re-run the caller's script in each worker, which breaks scripts that call `ingest` without
+an `if __name__ == "__main__"` guard; a forked worker only parses, so the model's threads in
+the parent do not matter to it (as with PyTorch's own data-loader workers). If a worker
+dies, the rest of the files are parsed in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -35,7 +39,9 @@ class ParseOptions:
 
 def parse_workers(setting: int) -> int:
     """Worker processes to use: the setting, or (-1) one core fewer than the machine has,
-    at most four."""
+    at most four; none where processes cannot be forked."""
+    if not sys.platform.startswith("linux"):
+        return 0
     if setting >= 0:
         return setting
     return max(0, min(4, (os.cpu_count() or 1) - 1))
@@ -65,8 +71,7 @@ def load_files(files: list[Path], options: ParseOptions, workers: int,
             clock.time(started)
             yield path, loaded
         return
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     waiting: deque[tuple[Path, Future[list[Loaded]]]] = deque()
     queue = iter(files)
     try:
@@ -84,15 +89,13 @@ def load_files(files: list[Path], options: ParseOptions, workers: int,
             started = time.perf_counter()
             try:
                 loaded = future.result()
-                clock.time(started)
-                yield path, loaded
-            except BrokenProcessPool:  # a parser crashed its worker: this file fails alone
-                yield path, [Loaded(str(path), error=unreadable_reason(
-                    path.suffix.lstrip(".") or "input", RuntimeError("the parser crashed")))]
-                pool.shutdown(cancel_futures=True)
-                pool = ProcessPoolExecutor(workers, mp_context=context)
-                queue = iter([p for p, _ in waiting] + list(queue))
+            except BrokenProcessPool:  # a worker died: parse the rest here, one by one
+                rest = [path, *(p for p, _ in waiting), *queue]
                 waiting.clear()
+                yield from load_files(rest, options, 0, clock)
+                return
+            clock.time(started)
+            yield path, loaded
     finally:
         pool.shutdown(cancel_futures=True)
 
