@@ -266,3 +266,42 @@ def test_an_image_only_pdf_is_read_by_ocr_and_found_by_search(hashing_settings: 
     shown = json.loads(cli("show", found[0]["doc_id"], "--json", "--no-text",
                            "--index", str(hashing_settings.index)).stdout)
     assert shown["extra"]["ocr_pages"] == [1]
+
+
+def test_a_worker_that_dies_leaves_its_files_to_be_parsed_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import parsing
+
+    parent = os.getpid()
+    real = parsing.load_path
+
+    def crashing(path: Path, *args: object) -> object:
+        if path.name == "crash.txt" and os.getpid() != parent:
+            os._exit(1)  # a parser that takes its worker down with it
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parsing, "load_path", crashing)
+    files = []
+    for name in ("a", "b", "crash", "d", "e", "f"):
+        files.append(tmp_path / f"{name}.txt")
+        files[-1].write_text(f"Minutes of meeting {name}. The committee agreed item {name}.")
+    options = parsing.ParseOptions(1_000_000, None, False)
+    loaded = list(parsing.load_files(files, options, workers=2))
+    assert [path for path, _ in loaded] == files
+    assert all(docs and docs[0].parsed is not None for _, docs in loaded)
+
+
+def test_a_script_without_a_main_guard_can_ingest_with_workers(tmp_path: Path) -> None:
+    for n in range(6):
+        (tmp_path / f"minutes-{n}.txt").write_text(f"The council agreed budget item {n}.")
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from pathlib import Path\nfrom assistant.config import Settings\n"
+        "from assistant.ingest import ingest\n"
+        f"report = ingest([Path({str(tmp_path)!r})], Settings(index=Path({str(tmp_path)!r}) / "
+        "'index', model='hashing', progress=False, parse_workers=2))\n"
+        "print(len(report.added), len(report.failed))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["7", "0"]  # six minutes and the script itself
