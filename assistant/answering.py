@@ -1,54 +1,52 @@
 """Passages → a short answer whose every sentence is quoted from a document and cited.
 
-No generative model: the answer is the few sentences of the retrieved passages that best
-cover the question's words (weighted by rarity) and the kind of answer it asks for (a date,
-a number, a name), each followed by its citation marker. When the best evidence covers too
-little of the question, the answer says the documents do not answer it and offers the
-closest passages as possibly related.
+No generative model: each unit of the retrieved passages (a sentence, a table row, a "Label:
+value" line) gets the answer model's probability that it answers the question, from its
+signals (how much of the question it covers, weighted by rarity; whether it holds the kind of
+answer asked for; where it sits). A factual question gets the one or two likeliest units, a
+decision or list question the decision or whole list, a "what was discussed" question a short
+summary in document order; each unit is followed by its citation marker. When no unit is
+likely enough, the answer says the documents do not answer it and offers the closest
+passages as possibly related.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .answer_model import (
+    FACT,
+    LIST,
+    SUMMARY,
+    AnswerModel,
+    load_model,
+    question_kind,
+    refusal_signals,
+)
 from .chunking import line_sentence_spans
 from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation
 from .text import PHRASING_WORDS, content_terms, stem, stems
+from .units import FIELD_LINE, answer_type, evidence_units, is_bare, list_end
 
-# The share of the question's rarity-weighted terms the best evidence must cover for the
-# question to count as answered. Calibrated on the seed dev questions: `assistant eval` prints
-# the sweep, where 0.45-0.55 separates the two kinds; 0.50 is the middle of that range.
-ANSWERABLE_COVERAGE = 0.50
-MAX_SENTENCES = 3
-# A further sentence must cover this share of the question in its own words, not just sit
-# in a relevant passage. Swept on the seed questions: at 0.3 "What case management system…"
-# still added an unrelated recommendation after the Omnia sentence; 0.4 drops such padding
-# (2 of 16 answers shorter) with answer, citation and abstention accuracy still 1.0; at 0.5
-# needed sentences go too (answer accuracy 0.875, citation 0.812).
-OWN_WORDS_FLOOR = 0.4
 # How much a term lent by an earlier turn counts against the follow-up's own words. Chosen on
 # follow-up pairs over the demo corpus (tests/test_answering.py): at 0.5 the earlier topic
 # swamps the new question ("Who presented to them?" got the meeting's date fields, "How much
 # will that cost the council?" was answered); 0.3 still did; 0.2 gets both right and keeps
 # "that CRC" → Sodexo and "When does that start?" → Spring 2021.
 CONTEXT_WEIGHT = 0.2
+FACT_UNITS = 2  # a factual question gets the one or two units that answer it
+LIST_UNITS = 3
+SUMMARY_WORDS = (60, 120)  # a summary's length, in words
+# A further unit joins a factual answer when the ranker gives it at least this share of the
+# best unit's chance of being the answer (softmax ratio): nearly as likely, not an also-ran.
+SHARE_OF_BEST = 0.5
 PASSAGES_READ = 5
 NOT_FOUND = "The documents do not answer this question."
-
-_DATE = re.compile(
-    r"\b(\d{1,2}/\d{1,2}/\d{2,4}|(19|20)\d\d|(spring|summer|autumn|winter)\b|"
-    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})", re.I)
-_NUMBER = re.compile(r"\b\d[\d,.]*%?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
-                     r"eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b", re.I)
-_PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-
 
 @dataclass
 class _Candidate:
@@ -56,10 +54,12 @@ class _Candidate:
     rank: int
     start: int
     end: int
-    coverage: float
-    score: float
-    typed: bool = False
-    own: float = 0.0
+    signals: dict[str, float]
+    score: float = 0.0  # the ranker's score (higher: likelier the unit that answers)
+
+    def quote_text(self) -> str:
+        document = self.passage.document
+        return document.text[self.start:self.end] if document else ""
 
 
 def compose(
@@ -68,22 +68,21 @@ def compose(
     idf: Callable[[str], float],
     conversation_id: str = "",
     context_terms: list[str] | None = None,
+    model: AnswerModel | None = None,
+    meaning: Meaning | None = None,
 ) -> Answer:
-    """Choose, order and cite the sentences that answer the question, or decline."""
-    candidates = rank_candidates(question, passages, idf, context_terms)
-    if not candidates or candidates[0].coverage < ANSWERABLE_COVERAGE:
+    """Choose, order and cite the units that answer the question, or decline when the answer
+    model gives none of them the probability its threshold asks."""
+    model = model or load_model()
+    candidates = rank_candidates(question, passages, idf, context_terms, model, meaning)
+    if answerable_probability(question, candidates, model) < model.refusal.threshold(question):
         return _decline(passages, conversation_id)
-    best = candidates[0].score
-    chosen: list[_Candidate] = []
-    for candidate in candidates:
-        if len(chosen) == MAX_SENTENCES or candidate.score < 0.8 * best:
-            break
-        if chosen and (candidate.coverage < ANSWERABLE_COVERAGE or _is_heading(candidate)
-                       or candidate.own < OWN_WORDS_FLOOR):
-            continue  # every cited sentence must be evidence in its own right, not a title
-        if all(_apart(candidate, other) for other in chosen):
-            chosen.append(candidate)
-    chosen = _with_lists(chosen)
+    kind = question_kind(question)
+    if kind == SUMMARY:
+        chosen = _summary(candidates)
+    else:
+        chosen = _with_lists(_best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS),
+                             prefer_list=kind == LIST)
     citations = [citation_for(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
                  for i, c in enumerate(chosen)]
     text = " ".join(f"{_tidy(c.quote)} [{c.n}]" for c in citations)
@@ -91,20 +90,67 @@ def compose(
                   citations=citations)
 
 
-_LIST_ITEM = re.compile(r"\s*(\d{1,2}[.)]|\(?[a-z]\)|[-•·*–])\s+\S")
-LIST_CHARS = 1500
+def answerable_probability(question: str, candidates: list[_Candidate],
+                           model: AnswerModel) -> float:
+    """The refusal model's probability that the best unit answers the question."""
+    if not candidates:
+        return 0.0
+    second = candidates[1].score if len(candidates) > 1 else None
+    similarity = max(c.signals["dense"] for c in candidates)
+    return model.refusal.probability(refusal_signals(
+        question, candidates[0].signals, candidates[0].score, second, similarity))
 
 
-def _with_lists(chosen: list[_Candidate]) -> list[_Candidate]:
+def _best(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
+    """The best unit, and further ones only as evidence in their own right: given at least
+    SHARE_OF_BEST of the best one's chance of being the answer, not a bare heading or label,
+    not overlapping one already chosen."""
+    chosen = [candidates[0]]
+    for candidate in candidates[1:]:
+        if len(chosen) == limit or candidate.score - chosen[0].score < math.log(SHARE_OF_BEST):
+            break
+        if not candidate.signals["bare"] and all(_apart(candidate, other) for other in chosen):
+            chosen.append(candidate)
+    return chosen
+
+
+def _summary(candidates: list[_Candidate]) -> list[_Candidate]:
+    """A short extractive summary: the likeliest units, no repeats, until about
+    SUMMARY_WORDS words, then put back in document order."""
+    low, high = SUMMARY_WORDS
+    chosen: list[_Candidate] = []
+    words = 0
+    seen: set[str] = set()
+    for candidate in candidates:
+        if words >= low:
+            break
+        quote = candidate.quote_text()
+        count = len(quote.split())
+        key = " ".join(quote.lower().split())
+        if candidate.signals["bare"] or key in seen or words + count > high and chosen:
+            continue
+        if all(_apart(candidate, other) for other in chosen):
+            chosen.append(candidate)
+            seen.add(key)
+            words += count
+    return sorted(chosen, key=lambda c: (c.passage.doc_id, c.start))
+
+
+def _with_lists(chosen: list[_Candidate], prefer_list: bool = False) -> list[_Candidate]:
     """A sentence that leads into a list ("The inspectors made six recommendations:") says
     little without it: its quote runs on through the list's items, within LIST_CHARS. When
-    the best sentence leads a list, the list is the answer, alone."""
+    the best sentence leads a list, or (`prefer_list`, for a "what did they recommend"
+    question) any chosen one does, the list is the answer, alone."""
+    if prefer_list:
+        chosen = sorted(chosen, key=lambda c: not _leads_list(c))
     out: list[_Candidate] = []
     for candidate in chosen:
         document = candidate.passage.document
-        if document is not None and document.text[candidate.start:candidate.end].rstrip().endswith(":"):
-            end = _list_end(document.text, candidate.end)
-            if end > candidate.end and not out:
+        text = document.text if document is not None else ""
+        lead = text[candidate.start:candidate.end].split("\n", 1)[0].rstrip()
+        if lead.endswith(":"):  # a lead-in, alone or a unit with the items in its passage
+            end = max(candidate.end, list_end(text, candidate.start + len(lead)))
+            if end > candidate.start + len(lead) and not out:
                 return [replace(candidate, end=end)]
             candidate = replace(candidate, end=end)
         if all(_apart(candidate, other) for other in out):
@@ -112,41 +158,51 @@ def _with_lists(chosen: list[_Candidate]) -> list[_Candidate]:
     return out
 
 
-def _list_end(text: str, end: int) -> int:
-    """The end of the list that follows a lead-in ending at `end` (or `end` when none does)."""
-    position, last, items = end, end, 0
-    while position < len(text):
-        line_end = text.find("\n", position)
-        line_end = len(text) if line_end < 0 else line_end
-        line = text[position:line_end]
-        if line.strip():
-            is_item = bool(_LIST_ITEM.match(line))
-            leads_on = line.rstrip().endswith(":") and len(line) < 200 and not items
-            if not (is_item or leads_on) or line_end - end > LIST_CHARS:
-                break
-            items += is_item
-            last = position + len(line.rstrip())
-        position = line_end + 1
-    return last if items else end
+def _leads_list(candidate: _Candidate) -> bool:
+    document = candidate.passage.document
+    if document is None:
+        return False
+    lead = document.text[candidate.start:candidate.end].split("\n", 1)[0].rstrip()
+    return lead.endswith(":") and list_end(document.text, candidate.start + len(lead)) > \
+        candidate.start + len(lead)
 
 
 def evidence_strength(question: str, passages: list[Passage], idf: Callable[[str], float],
-                      context_terms: list[str] | None = None) -> float:
-    """The coverage of the best evidence: what the abstention threshold is compared with."""
-    candidates = rank_candidates(question, passages, idf, context_terms)
-    return candidates[0].coverage if candidates else 0.0
+                      context_terms: list[str] | None = None,
+                      meaning: Meaning | None = None) -> float:
+    """The refusal model's probability that the question is answered: what the refusal
+    threshold is compared with."""
+    model = load_model()
+    return answerable_probability(question, rank_candidates(
+        question, passages, idf, context_terms, model, meaning), model)
+
+
+Meaning = Callable[[list[str]], list[float]]  # texts → cosine of each to the question
+RERANK = 6  # units whose meaning is compared with the question's (an embedding each)
+MEANING_CHARS = 240  # of a unit, embedded for that: what it is about shows in its opening
 
 
 def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str], float],
-                    context_terms: list[str] | None = None) -> list[_Candidate]:
-    """Candidate sentences of the top passages, best first; typed ones only when the question
-    asks for a type ("when" → a date) and some typed sentence covers the question."""
+                    context_terms: list[str] | None = None, model: AnswerModel | None = None,
+                    meaning: Meaning | None = None, rerank: int = RERANK) -> list[_Candidate]:
+    """Candidate units of the top passages with their signals, likeliest first. The
+    `rerank` likeliest by words are then compared with the question by meaning too."""
+    ranker = (model or load_model()).ranker(question)
     weights = _term_weights(question, context_terms or [], idf)
+    top = max((p.score for p in passages[:PASSAGES_READ]), default=0.0) or 1.0
     candidates = [c for rank, p in enumerate(passages[:PASSAGES_READ])
-                  for c in _candidates(p, rank, weights, question)]
+                  for c in _candidates(p, rank, weights, question, p.score / top)]
+    for candidate in candidates:
+        candidate.score = ranker.score(candidate.signals)
     candidates.sort(key=lambda c: -c.score)
-    typed = [c for c in candidates if c.typed and c.coverage >= ANSWERABLE_COVERAGE]
-    return typed or candidates
+    if meaning is not None and candidates:
+        head = candidates[:rerank]
+        texts = [c.quote_text()[:MEANING_CHARS] for c in head]
+        for candidate, cosine in zip(head, meaning(texts), strict=True):
+            candidate.signals["meaning"] = float(cosine)
+            candidate.score = ranker.score(candidate.signals)
+        candidates.sort(key=lambda c: -c.score)
+    return candidates
 
 
 def _term_weights(question: str, context: list[str], idf: Callable[[str], float]) -> dict[str, float]:
@@ -164,86 +220,50 @@ def _term_weights(question: str, context: list[str], idf: Callable[[str], float]
     return weights
 
 
-def _candidates(passage: Passage, rank: int, weights: dict[str, float],
-                question: str) -> list[_Candidate]:
-    """Score each sentence of the passage: its own coverage of the question, and that of the
-    sentence read in its setting (the document's title, the section, the passage)."""
+def _candidates(passage: Passage, rank: int, weights: dict[str, float], question: str,
+                retrieval: float) -> list[_Candidate]:
+    """Each unit of the passage with its signals (see answer_model.FEATURES)."""
     document = passage.document
     if document is None:
         return []
-    total = sum(w for w in weights.values() if w > 0) or 1.0
+    # Shares are of what the question itself asks: a term lent by an earlier turn helps a
+    # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
+    asked = {stem(t) for t in content_terms(question)}
+    total = sum(w for t, w in weights.items() if w > 0 and t in asked) or 1.0
+
+    def share(terms: set[str]) -> float:
+        return min(1.0, sum(w for t, w in weights.items() if w > 0 and t in terms) / total)
+
     setting = _stems(" ".join([document.title or "", document.committee or "",
                                passage.section or "", passage.text]))
     heading = _stems(passage.section or "")
-    in_heading = sum(w for t, w in weights.items() if w > 0 and t in heading) / total
-    wants = _answer_type(question)
-    prior = 0.1 / (1 + rank) + 0.2 * in_heading  # a sentence under a heading that names the topic
+    title = _stems(" ".join([document.title or "", document.committee or ""]))
+    wants = answer_type(question)
     found = []
-    for start, end in evidence_units(document.text, passage.start, passage.end):
+    for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
+                                                        passage.end)):
         sentence = document.text[start:end]
         terms = _stems(sentence)
-        own = sum(w for t, w in weights.items() if t in terms and w > 0) / total
-        phrasing = sum(-w for t, w in weights.items() if t in terms and w < 0) / total
+        own = share(terms)
         typed = bool(wants and wants(sentence))
         if own == 0 and not typed:
             continue
-        in_setting = sum(w for t, w in weights.items() if w > 0 and (t in terms or t in setting))
-        coverage = 0.5 * own + 0.5 * in_setting / total
-        bonus = 0.25 if typed else 0.0
-        brevity = -0.1 if len(sentence.split()) < 4 and not typed else 0.0
-        found.append(_Candidate(passage, rank, start, end, coverage,
-                                own + phrasing + 0.5 * in_setting / total + bonus + prior + brevity,
-                                typed, own))
+        signals = {
+            "own": own, "setting": share(terms | setting) - own,
+            "heading": share(heading - terms), "title": share(title - terms),
+            "phrasing": sum(-w for t, w in weights.items() if t in terms and w < 0) / total,
+            "typed": float(typed), "asks_type": float(wants is not None),
+            "rank": 1 / (1 + rank), "retrieval": retrieval, "dense": passage.similarity,
+            "meaning": 0.0, "first": 1 / (1 + place),
+            "words": math.log1p(len(sentence.split())) / 4,
+            "bare": float(is_bare(sentence)), "field": float(bool(FIELD_LINE.match(sentence))),
+        }
+        found.append(_Candidate(passage, rank, start, end, signals))
     return found
-
-
-_LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")
-
-
-def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentences, except that a run of short "Label: value" lines (a decision page's
-    date, status and meeting fields) stays together as one unit of evidence."""
-    units: list[tuple[int, int]] = []
-    for span in line_sentence_spans(text, start, end):
-        line = text[span[0]:span[1]]
-        is_field = len(line) <= 120 and bool(_LABEL_LINE.match(line))
-        if is_field and units and units[-1][1] - units[-1][0] <= 400 and \
-                _LABEL_LINE.match(text[units[-1][0]:units[-1][1]]) and \
-                text.count("\n", units[-1][1], span[0]) <= 3 and \
-                "\n" in text[units[-1][1]:span[0]]:
-            units[-1] = (units[-1][0], span[1])
-        else:
-            units.append(span)
-    return units
 
 
 def _stems(text: str) -> set[str]:
     return set(stems(content_terms(text)))
-
-
-def _answer_type(question: str) -> Callable[[str], bool] | None:
-    """What a sentence must hold to be the kind of answer the question asks for."""
-    q = question.lower()
-    if m := re.search(r"\bwhat (?:does|did|do) (\S+) (?:stand for|mean)\b", question, re.I):
-        acronym = re.escape(m.group(1).strip("“”\"'"))
-        defined = re.compile(rf"{acronym}[”\"']?\s*(\(|referred to|stands? for|means)", re.I)
-        return lambda s: bool(defined.search(s))
-    if re.search(r"\b(percentage|per ?cent|proportion)\b", q):
-        return lambda s: bool(_PERCENT.search(s))
-    if re.search(r"\bwhen\b|\bwhat (date|year|time)\b|\bfrom when\b", q):
-        return lambda s: bool(_DATE.search(s))
-    if re.search(r"\bhow (many|much)\b|\bnumber of\b", q):
-        return lambda s: bool(_NUMBER.search(s))
-    if re.search(r"\bwho\b", q):
-        return lambda s: bool(_NAME.search(s))
-    return None
-
-
-def _is_heading(candidate: _Candidate) -> bool:
-    """A title or heading line: short, with no sentence ending; it names a topic, says nothing."""
-    document = candidate.passage.document
-    text = document.text[candidate.start:candidate.end].strip() if document else ""
-    return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ":", ";", "”", '"'))
 
 
 def _apart(a: _Candidate, b: _Candidate) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .answer_model import SUMMARY, question_kind
 from .records import LOCAL_OWNER
 from .text import content_terms
 
@@ -108,6 +109,25 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
         return None
     last = turns[-1]
     context = last.query if len(last.query) < 400 else last.question
-    cited = [c["doc_id"] for c in last.answer.get("citations", []) if last.answer.get("answerable")]
+    answered = bool(last.answer.get("answerable"))
+    citations = last.answer.get("citations", []) if answered else []
+    cited = [c["doc_id"] for c in citations]
+    # the earlier answer's people, bodies and places: "he", "she", "it" point at them (a
+    # fact's answer; a summary's quotes name too many things to point at one)
+    factual = question_kind(last.question) != SUMMARY
+    named = answer_entities(citations[0]["quote"]) if citations and factual else []
+    context = " ".join([context, *named])
     terms = [t for t in content_terms(context) if t not in own_terms]
     return FollowUp(context, terms, list(dict.fromkeys(cited)), points_back)
+
+
+_ENTITY = re.compile(r"\b(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+|[A-Z]\s+)?"
+                     r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))+")
+MAX_ENTITIES = 4
+
+
+def answer_entities(quote: str) -> list[str]:
+    """Names in an answer's first quote (runs of capitalised words: "Latif Darr", "Oadby
+    Brocks Hill"), the first few, each once."""
+    found = [m.group(0) for m in _ENTITY.finditer(quote) if len(m.group(0)) > 3]
+    return list(dict.fromkeys(found))[:MAX_ENTITIES]

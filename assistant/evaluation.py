@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answering import ANSWERABLE_COVERAGE
 from .config import Settings
 from .ingest import ingest
 from .records import Filters
 from .service import Assistant
 
-__all__ = ["ANSWERABLE_COVERAGE", "format_table", "qmsum_eval", "seed_eval"]
+__all__ = ["format_table", "qmsum_answers", "qmsum_eval", "seed_eval"]
 
 
 @dataclass
@@ -34,58 +33,65 @@ class Report:
 
     metrics: dict[str, float] = field(default_factory=dict)
     details: list[Any] = field(default_factory=list)
-    calibration: list[dict[str, float]] = field(default_factory=list)
 
 
-def seed_eval(questions: Path, corpus: list[Path], settings: Settings) -> Report:
+def seed_eval(questions: Path, corpus: list[Path], settings: Settings,
+              conversations: list[dict[str, Any]] | None = None) -> Report:
     """Ask every question (seed_questions.jsonl format) in a fresh conversation over an
-    index of the corpus (files or folders)."""
+    index of the corpus (files or folders), then the dev conversations, turn by turn."""
     ingest(corpus, settings)
     assistant = Assistant(settings)
     results: list[SeedResult] = []
+    right: list[bool] = []
     try:
         for line in questions.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 results.append(_judge(assistant, json.loads(line)))
+        for conversation in conversations or []:
+            right.append(_converse(assistant, conversation))
     finally:
         assistant.close()
-    strengths = [(r.answerable, assistant_strength) for r, assistant_strength in zip(
-        results, _strengths(questions, settings), strict=True)]
+    metrics = question_metrics(results)
+    if conversations:
+        metrics["conversations"] = len(right)
+        metrics["conversations_fully_right"] = sum(right)
+    return Report(metrics, results + [f"conversation {c['cid']}: {'right' if ok else 'wrong'}"
+                                      for c, ok in zip(conversations or [], right, strict=True)])
+
+
+def _converse(assistant: Assistant, conversation: dict[str, Any]) -> bool:
+    """Whether every turn of a dev conversation is right: the answer holds its keys, or it
+    is declined when the documents do not say."""
+    conversation_id = None
+    for turn in conversation["turns"]:
+        answer = assistant.ask(turn["question"], conversation_id,
+                               filters=Filters(include_restricted=True))
+        conversation_id = answer.conversation_id
+        text = answer.answer.lower()
+        if answer.answerable != turn["answerable"] or not all(
+                any(alt.lower() in text for alt in group) for group in turn["answer_keys"]):
+            return False
+    return True
+
+
+def question_metrics(results: list[SeedResult]) -> dict[str, float]:
+    """Answer and citation accuracy over the answerable questions; refusal precision and
+    recall (a refusal is right when the question is unanswerable) and the confusion counts."""
     answerable = [r for r in results if r.answerable]
-    unanswerable = [r for r in results if not r.answerable]
-    metrics = {
+    refused = [r for r in results if not r.predicted_answerable]
+    right_refusals = sum(not r.answerable for r in refused)
+    unanswerable = len(results) - len(answerable)
+    return {
         "questions": len(results),
         "answer_accuracy": _share(r.keys_ok and r.predicted_answerable for r in answerable),
         "citation_accuracy": _share(r.citation_ok for r in answerable),
-        "abstention_accuracy": _share(r.answerable == r.predicted_answerable for r in results),
-        "answerable_answered": _share(r.predicted_answerable for r in answerable),
-        "unanswerable_declined": _share(not r.predicted_answerable for r in unanswerable),
+        "refusal_precision": round(right_refusals / len(refused), 3) if refused else 1.0,
+        "refusal_recall": round(right_refusals / unanswerable, 3) if unanswerable else 1.0,
+        "answered_answerable": sum(r.predicted_answerable for r in answerable),
+        "refused_answerable": len(answerable) - sum(r.predicted_answerable for r in answerable),
+        "answered_unanswerable": unanswerable - right_refusals,
+        "refused_unanswerable": right_refusals,
     }
-    return Report(metrics, results, calibration(strengths))
-
-
-def _strengths(questions: Path, settings: Settings) -> list[float]:
-    assistant = Assistant(settings)
-    try:
-        return [assistant.evidence_strength(json.loads(line)["question"],
-                                            Filters(include_restricted=True))
-                for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    finally:
-        assistant.close()
-
-
-def calibration(strengths: list[tuple[bool, float]]) -> list[dict[str, float]]:
-    """For each candidate threshold: the share of answerable questions answered and of
-    unanswerable ones declined."""
-    rows = []
-    answerable = [s for a, s in strengths if a]
-    unanswerable = [s for a, s in strengths if not a]
-    for step in range(30, 66, 5):
-        threshold = step / 100
-        rows.append({"threshold": threshold,
-                     "answerable_answered": _share(s >= threshold for s in answerable),
-                     "unanswerable_declined": _share(s < threshold for s in unanswerable)})
-    return rows
 
 
 def _judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
@@ -135,6 +141,45 @@ def qmsum_eval(directory: Path, settings: Settings, k: int = 10) -> Report:
     metrics["mrr@10"] = round(sum(1 / (r + 1) for r in ranks if r is not None and r < 10)
                               / max(1, len(ranks)), 3)
     return Report(metrics, ranks)
+
+
+def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, float]:
+    """Answers to the QMSum questions of one split, all answerable: the share refused, and
+    ROUGE-1/2/L (F, stemmed) against the annotators' answers, beside the trivial baseline of
+    the first 80 words of the top retrieved passage."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    assistant = Assistant(settings)
+    ours: list[dict[str, float]] = []
+    baseline: list[dict[str, float]] = []
+    refused = 0
+    try:
+        for line in (directory / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+            question = json.loads(line) if line.strip() else None
+            if not question or question["split"] != split:
+                continue
+            answer = assistant.ask(question["question"])
+            refused += not answer.answerable
+            text = " ".join(c.quote for c in answer.citations) if answer.answerable else ""
+            ours.append(_rouge(scorer, question["answer"], text))
+            top = assistant.search(question["question"], 1)
+            lead = " ".join(top[0].text.split()[:80]) if top else ""
+            baseline.append(_rouge(scorer, question["answer"], lead))
+    finally:
+        assistant.close()
+    out: dict[str, float] = {"questions": len(ours),
+                             "refused": round(refused / max(1, len(ours)), 3)}
+    for name in ("rouge1", "rouge2", "rougeL"):
+        out[name] = round(100 * sum(r[name] for r in ours) / max(1, len(ours)), 1)
+        out[f"{name}_top_passage"] = round(100 * sum(r[name] for r in baseline)
+                                           / max(1, len(baseline)), 1)
+    return out
+
+
+def _rouge(scorer: Any, reference: str, text: str) -> dict[str, float]:
+    scores = scorer.score(reference, text)
+    return {name: score.fmeasure for name, score in scores.items()}
 
 
 def _share(flags: Any) -> float:

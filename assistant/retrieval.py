@@ -69,6 +69,7 @@ class Passage:
     chunk_ids: list[int] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
     document: Document | None = None
+    similarity: float = 0.0  # the question's cosine to the passage's closest chunk (0: unseen)
 
     def result(self) -> SearchResult:
         """The passage as a search result, in the schema every interface shares."""
@@ -118,7 +119,9 @@ class Retriever:
             return []
         if query_vector is None:
             query_vector = self.embedder.encode([plan.text], progress=False)[0]
-        dense = self._dense(query_vector, selection)
+        dense_scored = self._dense(query_vector, selection)
+        similarity = dict(dense_scored)
+        dense = [i for i, _ in dense_scored]
         keyword = self._keyword(plan, selection)
         fused = fuse([dense, keyword], FUSION_WEIGHTS)
         chunks = self.index.chunks(list(fused)[:CANDIDATES])
@@ -131,17 +134,22 @@ class Retriever:
         for passage in passages:
             passage.document = full[passage.doc_id]
             passage.text = passage.document.text[passage.start:passage.end]
+            passage.similarity = max((similarity.get(i, 0.0) for i in passage.chunk_ids),
+                                     default=0.0)
         return passages
 
-    def _dense(self, vector: np.ndarray, selection: Selection | None) -> list[int]:
+    def _dense(self, vector: np.ndarray, selection: Selection | None
+               ) -> list[tuple[int, float]]:
+        """Chunk ids nearest the question's vector, with their cosine similarity."""
         if selection is None:
-            return [i for i, _ in self.index.vector_search(vector, CANDIDATES)]
+            return self.index.vector_search(vector, CANDIDATES)
         if selection.exclude:
             # Few chunks are excluded: search as usual with room to spare and drop them, which
             # costs the same scan as an open search. Only when the excluded ones crowd the top
             # (a restricted report on just this topic) is the search repeated with a selector.
-            found = [i for i, _ in self.index.vector_search(vector, EXCLUSION_ROOM * CANDIDATES)]
-            kept = selection.admit(found)
+            found = self.index.vector_search(vector, EXCLUSION_ROOM * CANDIDATES)
+            admitted = set(selection.admit([i for i, _ in found]))
+            kept = [(i, s) for i, s in found if i in admitted]
             if len(kept) >= CANDIDATES or len(found) < EXCLUSION_ROOM * CANDIDATES:
                 return kept[:CANDIDATES]
         vectors = self.index.vectors
@@ -152,9 +160,9 @@ class Retriever:
         params.sel = selection.faiss_selector()
         if vectors.kind == "ivf":
             params.nprobe = vectors.nprobe
-        _, ids = vectors.index.search(vector[None, :], min(CANDIDATES, vectors.count),
-                                      params=params)
-        return [int(i) for i in ids[0] if i >= 0]
+        scores, ids = vectors.index.search(vector[None, :], min(CANDIDATES, vectors.count),
+                                           params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def _keyword(self, plan: QueryPlan, selection: Selection | None) -> list[int]:
         limit = CANDIDATES if selection is None else CANDIDATES * (

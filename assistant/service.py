@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .answering import compose, evidence_strength, idf_from
+import numpy as np
+
+from .answering import Meaning, compose, evidence_strength, idf_from
 from .config import Settings, get_settings
 from .conversation import (
     ConversationStore,
@@ -191,10 +193,12 @@ class Assistant:
         plan = self.retriever.plan(question, follow_up.context if follow_up else "")
         if follow_up:
             plan.boost_docs = {doc_id: 1.5 for doc_id in follow_up.documents}
-        passages = self.retriever.search(question, 8, filters, plan)
+        vector = self.embedder.encode([plan.text], progress=False)[0]
+        passages = self.retriever.search(question, 8, filters, plan, query_vector=vector)
         idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
         answer = compose(question, passages, idf, conversation_id,
-                         follow_up.terms if follow_up else None)
+                         follow_up.terms if follow_up else None,
+                         meaning=self.meaning(question, vector))
         return answer, plan.text, passages
 
     def conversation(self, conversation_id: str, owner: str = LOCAL_OWNER,
@@ -216,7 +220,18 @@ class Assistant:
         """How well the best evidence covers a fresh question (for calibrating abstention)."""
         passages = self.retriever.search(question, 8, filters)
         idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
-        return evidence_strength(question, passages, idf)
+        return evidence_strength(question, passages, idf, meaning=self.meaning(question))
+
+    def meaning(self, question: str, vector: np.ndarray | None = None) -> Meaning:
+        """Cosine similarity of texts to the question (its vector, when already embedded),
+        by the index's own embedder."""
+        if vector is None:
+            vector = self.embedder.encode([question], progress=False)[0]
+
+        def cosines(texts: list[str]) -> list[float]:
+            return [float(v) for v in self.embedder.encode(texts, progress=False) @ vector]
+
+        return cosines
 
     def close(self) -> None:
         """Close the index and the conversation store."""

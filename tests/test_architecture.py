@@ -13,6 +13,8 @@ LAYERS = {
     "interface": ("cli", "server", "bots", "__main__"),
     "facade": ("service", "evaluation", "render"),
     "pipeline": ("loaders", "parsing", "chunking", "embedding", "embedding_onnx", "progress",
+                 "units",
+                 "answer_model",
                  "retrieval", "answering", "conversation",
                  "ingest", "generation"),
     "store": ("store",),

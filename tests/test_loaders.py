@@ -114,11 +114,12 @@ def test_docx_table_rows_carry_their_column_headers() -> None:
         "Address: 19 Comely Place, Falkirk",
         "Surname: Marshall; Other names: James; Address: Falkirk"]
     assert table_lines([["Overall effectiveness", "Good"]]) == ["Overall effectiveness: Good"]
-    # a label/value table's header row names what each row says already
+    # a label/value table's header row is carried by every row
     grades = [["Judgement", "Grade"], ["The experiences and progress of care leavers", "Good"],
               ["Overall effectiveness", "Outstanding"]]
-    assert table_lines(grades) == ["The experiences and progress of care leavers: Good",
-                                   "Overall effectiveness: Outstanding"]
+    assert table_lines(grades) == [
+        "Judgement: The experiences and progress of care leavers; Grade: Good",
+        "Judgement: Overall effectiveness; Grade: Outstanding"]
     payments = [["Payee", "Net"], ["Bonnetts", "325.00"], ["Clerk", "587.56"]]
     assert table_lines(payments)[0] == "Payee: Net"  # labels no longer than it: kept
 
@@ -420,8 +421,8 @@ def test_a_council_web_page_keeps_what_it_exists_to_announce() -> None:
         "Surname: Wiseman; Other Names: Sian; Home Address: 10 Shilton Garth Close, Earswick, "
         "York, YO32 9SQ; Description: Conservative Party Candidate"]),
     ("ofsted_ilacs_dorset_2025.pdf", [
-        "The experiences and progress of care leavers: Good",
-        "Overall effectiveness: Outstanding"]),
+        "Judgement: The experiences and progress of care leavers; Grade: Good",
+        "Judgement: Overall effectiveness; Grade: Outstanding"]),
 ])
 def test_pdf_table_rows_carry_their_headers(name: str, rows: list[str]) -> None:
     path = REAL / name

@@ -46,6 +46,9 @@ def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--real-council", type=Path,
                    default=ROOT / "eval" / "real_council_questions.jsonl",
                    help="dev questions over the real council documents")
+    p.add_argument("--conversations", type=Path,
+                   default=ROOT / "eval" / "conversations.jsonl",
+                   help="dev conversations (2-3 turns) over the seeds and real-council documents")
     p.add_argument("--real-council-corpus", type=Path,
                    default=ROOT.parent / "shared/bench/real-council")
     p.add_argument("--qmsum", type=Path, default=ROOT.parent / "shared/bench/qmsum-committee")
@@ -143,7 +146,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from ..evaluation import format_table, qmsum_eval, seed_eval
+    from ..evaluation import format_table, qmsum_answers, qmsum_eval, seed_eval
 
     quiet = settings.model_copy(update={"progress": False})
     report: dict[str, Any] = {}
@@ -151,19 +154,27 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     council = sorted(p for p in args.real_council_corpus.glob("*.*") if p.name != "SOURCES.md")
     if council and args.real_council.is_file():
         sets.append(("real_council", args.real_council, council, "real council documents"))
+    conversations = _conversations(args.conversations)
     for name, questions, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
-            result = seed_eval(questions, corpus, quiet.model_copy(update={"index": Path(tmp)}))
+            result = seed_eval(questions, corpus, quiet.model_copy(update={"index": Path(tmp)}),
+                               [c for c in conversations if c["corpus"] == name])
         _print_question_set(f"{questions.name}, {label}", result)
         report[name] = result.metrics
-        report[f"{name}_calibration"] = result.calibration
         print()
     if not args.skip_qmsum:
         if not (args.qmsum / "documents.jsonl").is_file():
             print(f"error: no QMSum data at {args.qmsum}; pass --qmsum or --skip-qmsum",
                   file=sys.stderr)
             return 2
-        qmsum = qmsum_eval(args.qmsum, quiet.model_copy(update={"index": args.qmsum_index}))
+        qmsum_settings = quiet.model_copy(update={"index": args.qmsum_index})
+        qmsum = qmsum_eval(args.qmsum, qmsum_settings)
+        for split, label in (("train", "dev"), ("val", "held-out")):
+            answers = qmsum_answers(args.qmsum, qmsum_settings, split)
+            print(format_table(f"QMSum answers, {label} ({split} split; all answerable)",
+                               answers))
+            print()
+            report[f"qmsum_answers_{split}"] = answers
         print(format_table("QMSum committee retrieval (36 transcripts)", qmsum.metrics))
         report["qmsum"] = qmsum.metrics
     if args.json:
@@ -171,20 +182,26 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _conversations(path: Path) -> list[dict[str, Any]]:
+    """The dev conversations (JSON Lines: cid, corpus, turns), none when the file is absent."""
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
 def _print_question_set(title: str, result: Any) -> None:
-    from ..evaluation import ANSWERABLE_COVERAGE, format_table
+    from ..evaluation import format_table
 
     print(format_table(f"Questions ({title})", result.metrics))
     for outcome in result.details:
+        if isinstance(outcome, str):
+            if outcome.endswith("wrong"):
+                print(f"  miss {outcome}")
+            continue
         if not (outcome.keys_ok and outcome.answerable == outcome.predicted_answerable
                 and (outcome.citation_ok or not outcome.answerable)):
             print(f"  miss {outcome.qid}: {outcome.answer[:160]}")
-    print("Abstention threshold (evidence coverage):")
-    print("  threshold  answerable answered  unanswerable declined")
-    for row in result.calibration:
-        mark = "  <- in use" if abs(row["threshold"] - ANSWERABLE_COVERAGE) < 1e-9 else ""
-        print(f"  {row['threshold']:>9.2f}  {row['answerable_answered']:>19.3f}  "
-              f"{row['unanswerable_declined']:>21.3f}{mark}")
 
 
 @command("feedback")

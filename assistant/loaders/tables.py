@@ -8,7 +8,9 @@ import re
 def table_lines(rows: list[list[str]]) -> list[str]:
     """A table as one readable line per row that carries its column headers, so a row can
     be quoted alone: "Surname: Duffin; Other names in full: Stuart; Description: Scottish
-    Green Party". Two columns read as "label: value"; a cell's own line breaks become commas."""
+    Green Party". Two columns without a header row read as "label: value"; with one
+    ("Judgement", "Grade") each row names both ("Judgement: Overall effectiveness; Grade:
+    Good"), so a row answers "what grade…?" alone. A cell's own line breaks become commas."""
     cleaned = [[", ".join(p.strip() for p in cell.splitlines() if p.strip()) for cell in row]
                for row in rows]
     cleaned = [_distinct(row) for row in cleaned if any(row)]
@@ -17,9 +19,8 @@ def table_lines(rows: list[list[str]]) -> list[str]:
     width = max(len(row) for row in cleaned)
     if width == 1:
         return [row[0] for row in cleaned if row[0]]
-    if width == 2 and len(cleaned) >= 3 and _is_header(cleaned[0], cleaned[1:]):
-        cleaned = cleaned[1:]  # "Judgement: Grade" says what the rows below say themselves
-    if width == 2 or len(cleaned) == 1:
+    headed = width > 2 or (len(cleaned) >= 3 and _is_header(cleaned[0], cleaned[1:]))
+    if not headed or len(cleaned) == 1:
         return [": ".join(cell for cell in row if cell) for row in cleaned]
     headers = [_header(cell) for cell in cleaned[0]]
     lines = []

@@ -1,0 +1,164 @@
+"""The answer model: how likely a unit of text (a sentence, a table row, a "Label: value"
+line) answers a question, from a few signals, by logistic regression.
+
+Two small models: a ranker (which unit answers) and a refusal model (whether any does).
+The weights and the refusal threshold are fitted by `scripts/fit_answer_model.py` on labelled
+dev data (QMSum's gold ranges, the seed and real-council dev questions) and stored, with what
+they were fitted on, in `answer_model.json` beside this file. Scoring is a pure function of
+the signals, so it can be read, tested and refitted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+MODEL_FILE = Path(__file__).with_name("answer_model.json")
+
+# The signals of one unit for one question, each in [0, 1] or a small range.
+FEATURES = (
+    "own",           # rarity-weighted share of the question's terms in the unit itself
+    "setting",       # … added by reading the unit with its title, section and passage
+    "heading",       # … in the section heading the unit sits under, not in the unit
+    "title",         # … in the document's title and body, not in the unit (which council)
+    "phrasing",      # share of words that only phrase the question ("many", "discussed")
+    "typed",         # the unit holds what the question asks for (a date, an amount, a name)
+    "asks_type",     # the question asks for a type at all
+    "rank",          # 1 / (1 + the passage's rank in retrieval)
+    "retrieval",     # the passage's retrieval score over the best passage's
+    "dense",         # the bundled embedder's cosine between the question and the passage
+    "meaning",       # … between the question and the unit itself (the likeliest units only)
+    "first",         # 1 / (1 + the unit's place in its passage)
+    "words",         # log(1 + words in the unit) / 4
+    "bare",          # a heading or label alone: short, no sentence end, no value
+    "field",         # a "Label: value" line or a table row with its headers
+)
+
+
+# Signals of a question's best unit, for the refusal decision.
+REFUSAL_FEATURES = ("best", "gap", "own", "cover", "typed", "asks_type", "summary",
+                    "similarity", "meaning")
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """A linear score over FEATURES, fitted as a conditional logit: among one question's
+    units, softmax(score) is the chance each is the one that answers it."""
+
+    weights: Mapping[str, float]
+
+    def score(self, signals: Mapping[str, float]) -> float:
+        """The unit's score; higher is likelier (only differences matter)."""
+        return sum(w * signals.get(name, 0.0) for name, w in self.weights.items())
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Logistic regression over REFUSAL_FEATURES: the probability that the documents answer
+    the question, and the threshold below which the assistant says they do not."""
+
+    weights: Mapping[str, float]
+    bias: float
+    thresholds: Mapping[str, float]  # by model kind: each chosen on that kind's questions
+
+    def threshold(self, question: str) -> float:
+        """The probability below which the assistant declines this question."""
+        return self.thresholds[model_kind(question_kind(question))]
+
+    def probability(self, signals: Mapping[str, float]) -> float:
+        """How likely the question is answered by its best unit."""
+        return _sigmoid(self.bias + sum(w * signals.get(name, 0.0)
+                                        for name, w in self.weights.items()))
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """A Ranker for factual (and list) questions, one for questions that want a summary of
+    what was said (good answers differ between the two), and one refusal model."""
+
+    rankers: Mapping[str, Ranker]
+    refusal: Refusal
+    fitted_on: Mapping[str, Any] = field(default_factory=dict)
+
+    def ranker(self, question: str) -> Ranker:
+        """The ranker for the question's kind."""
+        return self.rankers[model_kind(question_kind(question))]
+
+
+def refusal_signals(question: str, best: Mapping[str, float], best_score: float,
+                    second_score: float | None, similarity: float) -> dict[str, float]:
+    """What the refusal model reads: how the best unit scored, what it covers, and how close
+    in meaning the nearest passage is to the question."""
+    return {"best": best_score, "similarity": similarity,
+            "gap": best_score - second_score if second_score is not None else 1.0,
+            "own": best.get("own", 0.0), "cover": best.get("own", 0.0) + best.get("setting", 0.0),
+            "typed": best.get("typed", 0.0), "asks_type": best.get("asks_type", 0.0),
+            "meaning": best.get("meaning", 0.0),
+            "summary": float(question_kind(question) == SUMMARY)}
+
+
+@lru_cache(maxsize=2)
+def load_model(path: Path = MODEL_FILE) -> AnswerModel:
+    """The fitted model (read once)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    refusal = data["refusal"]
+    return AnswerModel(
+        rankers={name: Ranker(weights=w) for name, w in data["rankers"].items()},
+        refusal=Refusal(refusal["weights"], refusal["bias"], refusal["thresholds"]),
+        fitted_on=data.get("fitted_on", {}))
+
+
+def save_model(model: AnswerModel, path: Path = MODEL_FILE) -> None:
+    """Write the model as inspectable JSON."""
+    data = {"features": list(FEATURES), "refusal_features": list(REFUSAL_FEATURES),
+            "rankers": {name: dict(r.weights) for name, r in model.rankers.items()},
+            "refusal": {"weights": dict(model.refusal.weights), "bias": model.refusal.bias,
+                        "thresholds": dict(model.refusal.thresholds)},
+            "fitted_on": dict(model.fitted_on)}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    load_model.cache_clear()
+
+
+FACT, LIST, SUMMARY = "fact", "list", "summary"
+# Questions that ask for an account of what was said or why: a short summary answers them.
+_SUMMARY = re.compile(
+    r"\b(summari[sz]e|summary|overview|discuss(ed|ion|ing)?|talk(ed)? about|debate[ds]?|"
+    r"views?|opinions?|thoughts?|to what extent)\b|^\s*(why|how(?! (many|much|long|old|often|"
+    r"far|big|large|tall|high))\b)|\bwhat (did|does|do|would|will|was|were|is|are|should) "
+    r"[^?]{0,80}\b(say|said|think|thought|feel|felt|respond|react|argue|suggest|propose|"
+    r"explain|elaborate|concern|expect|answer|mention|describe|believe|claim|comment|state|hear|"
+    r"raise|ask|question|questioning|reasons?|benefits?|concerns?|issues?|problems?|"
+    r"arguments?|accusations?|impact|effects?|expected|role)\b", re.I)
+# Questions that ask what was decided or for a list: the decision or the whole list.
+_LIST = re.compile(r"\b(list|what (were|are) the (recommendations|decisions|actions|items|"
+                   r"candidates|grades|areas for improvement)|what did [^?]{1,80} (decide|"
+                   r"resolve|agree|recommend)|what (does|do|did) [^?]{1,80} need to improve)\b",
+                   re.I)
+
+
+_RATED = re.compile(r"\b(graded|rated|judged|scored|ranked)\b", re.I)  # "how were they graded?"
+
+
+def question_kind(question: str) -> str:
+    """What shape of answer the question wants: a decision or list, a short summary of what
+    was said, or one or two facts."""
+    if _LIST.search(question):
+        return LIST
+    if _SUMMARY.search(question) and not _RATED.search(question):
+        return SUMMARY
+    return FACT
+
+
+def model_kind(kind: str) -> str:
+    """Lists and decisions are scored as facts are: the best unit leads them."""
+    return SUMMARY if kind == SUMMARY else FACT

@@ -1,0 +1,128 @@
+"""The answer model: pure scoring functions with known answers, and what it does in answers
+over small real corpora (the bundled model embeds them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.answer_model import (
+    FACT,
+    FEATURES,
+    LIST,
+    SUMMARY,
+    Ranker,
+    Refusal,
+    load_model,
+    question_kind,
+)
+from assistant.config import Settings
+from assistant.conversation import answer_entities
+from assistant.ingest import ingest
+from assistant.service import Assistant
+from assistant.units import evidence_units, is_bare
+
+
+def test_ranker_and_refusal_are_plain_arithmetic_over_the_signals() -> None:
+    ranker = Ranker({"own": 2.0, "typed": 1.0})
+    assert ranker.score({"own": 0.5, "typed": 1.0, "words": 9.0}) == pytest.approx(2.0)
+    refusal = Refusal({"cover": 4.0}, -2.0, {FACT: 0.5, SUMMARY: 0.3})
+    assert refusal.probability({"cover": 0.5}) == pytest.approx(0.5)
+    assert refusal.probability({"cover": 1.0}) == pytest.approx(0.8808, abs=1e-4)
+    assert refusal.threshold("Who chairs the committee?") == 0.5
+    assert refusal.threshold("What did members say about the budget?") == 0.3
+
+
+def test_the_shipped_model_is_complete_and_records_what_it_was_fitted_on() -> None:
+    model = load_model()
+    assert set(model.rankers) == {FACT, SUMMARY}
+    assert all(set(r.weights) == set(FEATURES) for r in model.rankers.values())
+    assert all(0 < t < 1 for t in model.refusal.thresholds.values())
+    assert model.fitted_on["script"] == "scripts/fit_answer_model.py"
+    assert model.fitted_on["refusal"]["unanswerable"] > 0
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Who won the Batley East by-election?", FACT),
+    ("When is the next meeting?", FACT),
+    ("How were care leavers graded?", FACT),
+    ("How much did the SSA spend in 2017?", FACT),
+    ("What did the committee decide about the car park?", LIST),
+    ("What does Merton need to improve?", LIST),
+    ("Summarise the discussion about the budget.", SUMMARY),
+    ("What did the Minister say about school funding?", SUMMARY),
+    ("Why was the advance payment delayed?", SUMMARY),
+])
+def test_question_kinds(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("AUDIT COMMITTEE", True), ("Minutes:", True), ("5 ANNUAL GOVERNANCE REPORT 2008/09", True),
+    ("Date: 22 October 2009", False),
+    ("The inspectors made six recommendations:", False),  # a lead-in, not a label
+    ("The committee agreed the budget.", False),
+])
+def test_a_heading_or_a_label_alone_is_bare(text: str, bare: bool) -> None:
+    assert is_bare(text) is bare
+
+
+def test_a_lead_in_and_its_list_are_one_unit() -> None:
+    text = ("The inspectors made two recommendations:\n\n• Improve supervision.\n\n"
+            "• Publish the plan.\n\nThe chair thanked them.")
+    units = [text[a:b] for a, b in evidence_units(text, 0, len(text))]
+    assert units[0].startswith("The inspectors made two") and units[0].endswith("the plan.")
+    assert units[-1] == "The chair thanked them."
+
+
+def test_answer_entities_are_the_names_in_the_quote() -> None:
+    assert answer_entities("Councillor M Latif Darr, Liberal Democrats, Oadby Brocks Hill "
+                           "ward; Mayor") == ["Councillor M Latif Darr", "Liberal Democrats",
+                                              "Oadby Brocks Hill"]
+
+
+@pytest.fixture(scope="module")
+def council(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    folder = tmp_path_factory.mktemp("council")
+    (folder / "grades.html").write_text(
+        "<html><body><main><h1>Inspection of Barsetshire children's services</h1>"
+        "<p>Inspectors visited Barsetshire in May 2025 and met leaders and social workers."
+        "</p><table><tr><th>Judgement</th><th>Grade</th></tr>"
+        "<tr><td>The experiences and progress of care leavers</td><td>Requires improvement"
+        "</td></tr><tr><td>The impact of leaders on social work practice</td><td>Good</td>"
+        "</tr><tr><td>Overall effectiveness</td><td>Good</td></tr></table></main></body>"
+        "</html>")
+    (folder / "councillors.txt").write_text(
+        "Councillors by ward\n\nCouncillor Ann Smith, Green Party, Riverside ward; Mayor.\n\n"
+        "Councillor Bob Jones, Labour, Hilltop ward; Deputy Mayor.\n")
+    settings = Settings(index=folder / "index", progress=False)
+    ingest([folder], settings)
+    assistant = Assistant(settings)
+    yield assistant
+    assistant.close()
+
+
+def test_a_table_row_is_quoted_with_its_header(council: Assistant) -> None:
+    answer = council.ask("How were care leavers in Barsetshire graded?")
+    assert answer.answerable
+    assert "Judgement: The experiences and progress of care leavers; Grade: Requires " \
+           "improvement" in answer.citations[0].quote
+
+
+def test_a_heading_alone_is_never_the_answer(council: Assistant) -> None:
+    answer = council.ask("What was the overall effectiveness of Barsetshire children's "
+                         "services?")
+    assert all(not is_bare(c.quote) for c in answer.citations)
+
+
+def test_a_follow_up_carries_the_earlier_answers_person(council: Assistant) -> None:
+    first = council.ask("Who is the Mayor?")
+    assert "Ann Smith" in first.answer
+    second = council.ask("Which ward does she represent?", first.conversation_id)
+    assert "Riverside" in second.answer
+
+
+def test_a_question_the_documents_do_not_answer_is_declined(council: Assistant) -> None:
+    assert not council.ask("What was the turnout at the Riverside by-election in 2023?").answerable
+
