@@ -47,6 +47,8 @@ SUMMARY_WORDS = (60, 120)  # a summary's length, in words
 SHARE_OF_BEST = 0.5
 PASSAGES_READ = 5
 NOT_FOUND = "The documents do not answer this question."
+Meaning = Callable[[list[str]], list[float]]  # texts → cosine of each to the question
+
 
 @dataclass
 class _Candidate:
@@ -142,15 +144,12 @@ def _with_lists(chosen: list[_Candidate], prefer_list: bool = False) -> list[_Ca
     the best sentence leads a list, or (`prefer_list`, for a "what did they recommend"
     question) any chosen one does, the list is the answer, alone."""
     if prefer_list:
-        chosen = sorted(chosen, key=lambda c: not _leads_list(c))
+        chosen = sorted(chosen, key=lambda c: _list_after(c) is None)
     out: list[_Candidate] = []
     for candidate in chosen:
-        document = candidate.passage.document
-        text = document.text if document is not None else ""
-        lead = text[candidate.start:candidate.end].split("\n", 1)[0].rstrip()
-        if lead.endswith(":"):  # a lead-in, alone or a unit with the items in its passage
-            end = max(candidate.end, list_end(text, candidate.start + len(lead)))
-            if end > candidate.start + len(lead) and not out:
+        end = _list_after(candidate)
+        if end is not None:  # a lead-in, alone or a unit with the items in its passage
+            if not out:
                 return [replace(candidate, end=end)]
             candidate = replace(candidate, end=end)
         if all(_apart(candidate, other) for other in out):
@@ -158,26 +157,20 @@ def _with_lists(chosen: list[_Candidate], prefer_list: bool = False) -> list[_Ca
     return out
 
 
-def _leads_list(candidate: _Candidate) -> bool:
+def _list_after(candidate: _Candidate) -> int | None:
+    """Where a unit that leads into a list ends, its items included (its first line ends
+    with a colon and more follows), or None when it leads into none."""
     document = candidate.passage.document
     if document is None:
-        return False
+        return None
     lead = document.text[candidate.start:candidate.end].split("\n", 1)[0].rstrip()
-    return lead.endswith(":") and list_end(document.text, candidate.start + len(lead)) > \
-        candidate.start + len(lead)
+    lead_end = candidate.start + len(lead)
+    if not lead.endswith(":"):
+        return None
+    end = max(candidate.end, list_end(document.text, lead_end))
+    return end if end > lead_end else None
 
 
-def evidence_strength(question: str, passages: list[Passage], idf: Callable[[str], float],
-                      context_terms: list[str] | None = None,
-                      meaning: Meaning | None = None) -> float:
-    """The refusal model's probability that the question is answered: what the refusal
-    threshold is compared with."""
-    model = load_model()
-    return answerable_probability(question, rank_candidates(
-        question, passages, idf, context_terms, model, meaning), model)
-
-
-Meaning = Callable[[list[str]], list[float]]  # texts → cosine of each to the question
 RERANK = 6  # units whose meaning is compared with the question's (an embedding each)
 MEANING_CHARS = 240  # of a unit, embedded for that: what it is about shows in its opening
 
@@ -189,9 +182,14 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     `rerank` likeliest by words are then compared with the question by meaning too."""
     ranker = (model or load_model()).ranker(question)
     weights = _term_weights(question, context_terms or [], idf)
+    # Shares are of what the question itself asks: a term lent by an earlier turn helps a
+    # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
+    asked = {stem(t) for t in content_terms(question)}
+    total = sum(w for t, w in weights.items() if w > 0 and t in asked) or 1.0
+    wants = answer_type(question)
     top = max((p.score for p in passages[:PASSAGES_READ]), default=0.0) or 1.0
     candidates = [c for rank, p in enumerate(passages[:PASSAGES_READ])
-                  for c in _candidates(p, rank, weights, question, p.score / top)]
+                  for c in _candidates(p, rank, weights, total, wants, p.score / top)]
     for candidate in candidates:
         candidate.score = ranker.score(candidate.signals)
     candidates.sort(key=lambda c: -c.score)
@@ -220,16 +218,13 @@ def _term_weights(question: str, context: list[str], idf: Callable[[str], float]
     return weights
 
 
-def _candidates(passage: Passage, rank: int, weights: dict[str, float], question: str,
-                retrieval: float) -> list[_Candidate]:
-    """Each unit of the passage with its signals (see answer_model.FEATURES)."""
+def _candidates(passage: Passage, rank: int, weights: dict[str, float], total: float,
+                wants: Callable[[str], bool] | None, retrieval: float) -> list[_Candidate]:
+    """Each unit of the passage with its signals (see answer_model.FEATURES); `total` is the
+    weight of what the question asks, `wants` the kind of answer it asks for."""
     document = passage.document
     if document is None:
         return []
-    # Shares are of what the question itself asks: a term lent by an earlier turn helps a
-    # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
-    asked = {stem(t) for t in content_terms(question)}
-    total = sum(w for t, w in weights.items() if w > 0 and t in asked) or 1.0
 
     def share(terms: set[str]) -> float:
         return min(1.0, sum(w for t, w in weights.items() if w > 0 and t in terms) / total)
@@ -238,7 +233,6 @@ def _candidates(passage: Passage, rank: int, weights: dict[str, float], question
                                passage.section or "", passage.text]))
     heading = _stems(passage.section or "")
     title = _stems(" ".join([document.title or "", document.committee or ""]))
-    wants = answer_type(question)
     found = []
     for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
                                                         passage.end)):

@@ -33,6 +33,29 @@ class Report:
 
     metrics: dict[str, float] = field(default_factory=dict)
     details: list[Any] = field(default_factory=list)
+    conversations: dict[str, bool] = field(default_factory=dict)  # id → fully right
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON Lines file, blank lines skipped."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def holds_keys(answer: str, keys: list[list[str]]) -> bool:
+    """Whether the answer holds every group of answer keys (one alternative of each)."""
+    text = answer.lower()
+    return all(any(alt.lower() in text for alt in group) for group in keys)
+
+
+def span_overlaps(text: str, start: int, end: int, span: str) -> bool:
+    """Whether text[start:end] overlaps any occurrence of the gold span in text."""
+    found = text.find(span)
+    while found >= 0:
+        if found < end and start < found + len(span):
+            return True
+        found = text.find(span, found + 1)
+    return False
 
 
 def seed_eval(questions: Path, corpus: list[Path], settings: Settings,
@@ -41,22 +64,16 @@ def seed_eval(questions: Path, corpus: list[Path], settings: Settings,
     index of the corpus (files or folders), then the dev conversations, turn by turn."""
     ingest(corpus, settings)
     assistant = Assistant(settings)
-    results: list[SeedResult] = []
-    right: list[bool] = []
     try:
-        for line in questions.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                results.append(_judge(assistant, json.loads(line)))
-        for conversation in conversations or []:
-            right.append(_converse(assistant, conversation))
+        results = [_judge(assistant, question) for question in read_jsonl(questions)]
+        right = {c["cid"]: _converse(assistant, c) for c in conversations or []}
     finally:
         assistant.close()
     metrics = question_metrics(results)
     if conversations:
         metrics["conversations"] = len(right)
-        metrics["conversations_fully_right"] = sum(right)
-    return Report(metrics, results + [f"conversation {c['cid']}: {'right' if ok else 'wrong'}"
-                                      for c, ok in zip(conversations or [], right, strict=True)])
+        metrics["conversations_fully_right"] = sum(right.values())
+    return Report(metrics, results, right)
 
 
 def _converse(assistant: Assistant, conversation: dict[str, Any]) -> bool:
@@ -67,9 +84,8 @@ def _converse(assistant: Assistant, conversation: dict[str, Any]) -> bool:
         answer = assistant.ask(turn["question"], conversation_id,
                                filters=Filters(include_restricted=True))
         conversation_id = answer.conversation_id
-        text = answer.answer.lower()
-        if answer.answerable != turn["answerable"] or not all(
-                any(alt.lower() in text for alt in group) for group in turn["answer_keys"]):
+        if answer.answerable != turn["answerable"] or not holds_keys(answer.answer,
+                                                                       turn["answer_keys"]):
             return False
     return True
 
@@ -96,26 +112,15 @@ def question_metrics(results: list[SeedResult]) -> dict[str, float]:
 
 def _judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
     answer = assistant.ask(question["question"], filters=Filters(include_restricted=True))
-    text = answer.answer.lower()
-    keys_ok = all(any(alt.lower() in text for alt in group) for group in question["answer_keys"])
+    keys_ok = holds_keys(answer.answer, question["answer_keys"])
     gold = question.get("gold_spans") or []
-    citation_ok = any(
-        _overlaps(assistant, c.doc_id, c.start, c.end, span)
-        for c in answer.citations for span in gold
-    ) if answer.answerable else False
+    citation_ok = False
+    if answer.answerable:
+        texts = {c.doc_id: assistant.index.document(c.doc_id).text for c in answer.citations}
+        citation_ok = any(span_overlaps(texts[c.doc_id], c.start, c.end, span)
+                          for c in answer.citations for span in gold)
     return SeedResult(question["qid"], bool(question["answerable"]), answer.answerable,
                       keys_ok, citation_ok, answer.answer)
-
-
-def _overlaps(assistant: Assistant, doc_id: str, start: int, end: int, span: str) -> bool:
-    """Whether [start, end) of the document overlaps any occurrence of the gold span."""
-    text = assistant.index.document(doc_id).text
-    found = text.find(span)
-    while found >= 0:
-        if found < end and start < found + len(span):
-            return True
-        found = text.find(span, found + 1)
-    return False
 
 
 def qmsum_eval(directory: Path, settings: Settings, k: int = 10) -> Report:
@@ -124,10 +129,7 @@ def qmsum_eval(directory: Path, settings: Settings, k: int = 10) -> Report:
     assistant = Assistant(settings)
     ranks: list[int | None] = []
     try:
-        for line in (directory / "questions.jsonl").read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            question = json.loads(line)
+        for question in read_jsonl(directory / "questions.jsonl"):
             passages = assistant.search(question["question"], k)
             gold = [tuple(r) for r in question["gold_char_offsets"]]
             ranks.append(next((i for i, p in enumerate(passages)
@@ -155,9 +157,8 @@ def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, 
     baseline: list[dict[str, float]] = []
     refused = 0
     try:
-        for line in (directory / "questions.jsonl").read_text(encoding="utf-8").splitlines():
-            question = json.loads(line) if line.strip() else None
-            if not question or question["split"] != split:
+        for question in read_jsonl(directory / "questions.jsonl"):
+            if question["split"] != split:
                 continue
             answer = assistant.ask(question["question"])
             refused += not answer.answerable

@@ -88,10 +88,12 @@ def chunking_settings(settings: Settings) -> dict[str, int]:
             "chunker_version": CHUNKER_VERSION}
 
 
-def open_index(settings: Settings | None = None, create: bool = False) -> Index:
-    """Open (or create) the configured index, checked against the configured model."""
+def open_index(settings: Settings | None = None, create: bool = False,
+               embedder: TextEncoder | None = None) -> Index:
+    """Open (or create) the configured index, checked against the embedder that will be
+    used with it (by default the configured one)."""
     settings = settings or get_settings()
-    embedder = embedder_for(settings)
+    embedder = embedder or embedder_for(settings)
     return Index.open(settings.index, embedder.name, embedder.dimension,
                       chunking_settings(settings), create=create, nprobe=settings.ivf_nprobe)
 
@@ -106,7 +108,7 @@ def ingest(
     would add, change or replace a restricted document fails instead."""
     settings = settings or get_settings()
     embedder = embedder_for(settings)
-    index = open_index(settings, create=True)
+    index = open_index(settings, create=True, embedder=embedder)
     report = IngestReport()
     started = time.perf_counter()
     cache = VectorCache(settings.index, embedder.name, embedder.dimension)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .answering import Meaning, compose, evidence_strength, idf_from
+from .answering import Meaning, compose, idf_from
 from .config import Settings, get_settings
 from .conversation import (
     ConversationStore,
@@ -61,7 +61,7 @@ class Assistant:
         """The open index (opened now if it was not)."""
         with self._opening:
             if self._index is None:
-                self._index = open_index(self.settings)
+                self._index = open_index(self.settings, embedder=self.embedder)
                 self._retriever = Retriever(self._index, self.embedder)
         return self._index
 
@@ -215,12 +215,6 @@ class Assistant:
                 else Turn(turn.question, turn.query, {**turn.answer, "answer": WITHHELD,
                                                        "citations": []}, turn.created_at)
                 for turn in turns]
-
-    def evidence_strength(self, question: str, filters: Filters | None = None) -> float:
-        """How well the best evidence covers a fresh question (for calibrating abstention)."""
-        passages = self.retriever.search(question, 8, filters)
-        idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
-        return evidence_strength(question, passages, idf, meaning=self.meaning(question))
 
     def meaning(self, question: str, vector: np.ndarray | None = None) -> Meaning:
         """Cosine similarity of texts to the question (its vector, when already embedded),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.embedding import INT8, gpu_available
-from assistant.ingest import embedder_for, get_embedder, ingest
+from assistant.ingest import embedder_for, ingest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEFAULT = SHARED / "bench/qmsum-committee/documents.jsonl"
@@ -47,7 +47,7 @@ def council(directory: Path) -> dict[str, object]:
     out: dict[str, object] = {"real_council_pdfs": parse_rate(pdfs), "all": parse_rate(files)}
     with tempfile.TemporaryDirectory(prefix="bench-council-") as tmp:
         settings = Settings(index=Path(tmp) / "index", progress=False)
-        get_embedder(settings.model, settings.batch_size, settings.threads)  # loaded once
+        embedder_for(settings).encode(["warm-up"])  # the model loaded before any timing
         for name, chosen in (("pdfs_ingest", pdfs), ("all_ingest", files)):
             started = time.perf_counter()
             report = ingest(chosen, settings.model_copy(update={"index": Path(tmp) / name}))

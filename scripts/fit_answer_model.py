@@ -20,11 +20,11 @@ fitted on are written as JSON. `--without real_council` leaves a set out, to mea
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ from assistant.answer_model import (
 )
 from assistant.answering import idf_from, rank_candidates
 from assistant.config import Settings
+from assistant.evaluation import read_jsonl, span_overlaps
 from assistant.ingest import ingest
 from assistant.records import Filters
 from assistant.service import Assistant
@@ -73,36 +74,23 @@ def twin(question: Question, gold_docs: set[str]) -> Question:
     return Question(question.source, question.question, False, [], frozenset(gold_docs))
 
 
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
-def units(assistant: Assistant, question: Question) -> tuple[list[list[float]], list[int]]:
-    """Signals and labels of every candidate unit for one question."""
+def units(assistant: Assistant, question: Question, doc_ids: list[str],
+          idf: Callable[[str], float]) -> tuple[list[list[float]], list[int]]:
+    """Signals and labels of every candidate unit for one question (`doc_ids`: every
+    document in the index, for asking a question without its own)."""
     filters = Filters(include_restricted=True)
     if question.without:
-        filters.doc_ids = [d.doc_id for d in assistant.index.documents()
-                           if d.doc_id not in question.without]
+        filters.doc_ids = [d for d in doc_ids if d not in question.without]
     passages = assistant.retriever.search(question.question, 8, filters)
-    idf = idf_from(assistant.index.term_count, max(1, assistant.index.chunk_count()))
     rows, labels = [], []
     meaning = assistant.meaning(question.question)
     for candidate in rank_candidates(question.question, passages, idf, meaning=meaning,
                                      rerank=RERANK_ALL):
         doc = candidate.passage.document
         assert doc is not None
-        hit = False
-        for doc_id, span, start, end in question.gold:
-            if doc_id not in (None, doc.doc_id):
-                continue
-            if span is not None:
-                found = doc.text.find(span)
-                while found >= 0 and not hit:
-                    hit = found < candidate.end and candidate.start < found + len(span)
-                    found = doc.text.find(span, found + 1)
-            else:
-                hit = hit or (start < candidate.end and candidate.start < end)
+        hit = any(span_overlaps(doc.text, candidate.start, candidate.end, span)
+                  if span is not None else start < candidate.end and candidate.start < end
+                  for doc_id, span, start, end in question.gold if doc_id in (None, doc.doc_id))
         rows.append([candidate.signals[name] for name in FEATURES])
         labels.append(int(hit))
     return rows, labels
@@ -123,7 +111,8 @@ def collect(name: str, corpus: list[Path], questions: list[Question], index_dir:
             factual = model_kind(question_kind(q.question)) == FACT
             if factual and q.answerable and gold_docs and len(gold_docs) < len(texts):
                 twins.append(twin(q, gold_docs))
-        out = [(q, *units(assistant, q)) for q in questions + twins]
+        idf = idf_from(assistant.index.term_count, max(1, assistant.index.chunk_count()))
+        out = [(q, *units(assistant, q, list(texts), idf)) for q in questions + twins]
     finally:
         assistant.close()
     print(f"{name}: {len(out)} questions ({len(twins)} asked without their documents), "
@@ -135,13 +124,13 @@ def collect(name: str, corpus: list[Path], questions: list[Question], index_dir:
 def seed_like(path: Path, source: str) -> list[Question]:
     return [Question(source, q["question"], bool(q["answerable"]),
                      [(None, span, 0, 0) for span in q.get("gold_spans") or []])
-            for q in _jsonl(path)]
+            for q in read_jsonl(path)]
 
 
 def qmsum(path: Path) -> list[Question]:
     return [Question("qmsum", q["question"], True,
                      [(q["doc_id"], None, a, b) for a, b in q["gold_char_offsets"]])
-            for q in _jsonl(path / "questions.jsonl") if q["split"] == "train"]
+            for q in read_jsonl(path / "questions.jsonl") if q["split"] == "train"]
 
 
 Data = list[tuple[Question, list[list[float]], list[int]]]

@@ -7,9 +7,12 @@ import io
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +43,20 @@ def hashing_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setting
     interfaces, where the model is not what is tested (answers use the real one)."""
     monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
     return Settings(index=tmp_path / "index", model=HASHING_MODEL, progress=False)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler for stand-in servers that keeps the test output clean."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """A threaded HTTP server on a free loopback port, serving until shut down; its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @dataclass

@@ -10,18 +10,17 @@ import json
 import logging
 import shutil
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
+from conftest import QuietHandler, serve_on_loopback
 from test_server import LiveServer, wait_for_job
 
 from assistant.config import Settings
@@ -44,7 +43,7 @@ class FakeService:
         self.rate_limit_next = 0
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 if outer.rate_limit_next:
@@ -69,12 +68,8 @@ class FakeService:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, url = serve_on_loopback(Handler)
+        self.url = url
 
     def sent(self, path_part: str, count: int = 1, timeout: float = 60) -> list[dict[str, Any]]:
         """The first `count` requests whose path contains path_part, waiting for them."""

@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
 import pytest
+from conftest import QuietHandler, serve_on_loopback
 from test_server import LiveServer
 
 from assistant.config import Settings
@@ -169,7 +168,7 @@ class ScriptedModel:
     of the first unit's opening words, citing it (the kept-statement path end to end)."""
 
     def __init__(self, garbage: bool = False) -> None:
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 request = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
                 user = request["messages"][-1]["content"]
@@ -189,12 +188,8 @@ class ScriptedModel:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, url = serve_on_loopback(Handler)
+        self.url = url + "/v1"
 
 
 def test_garbage_from_the_model_gives_the_extractive_answer(seed_index: Settings,

@@ -48,7 +48,8 @@ def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="dev questions over the real council documents")
     p.add_argument("--conversations", type=Path,
                    default=ROOT / "eval" / "conversations.jsonl",
-                   help="dev conversations (2-3 turns) over the seeds and real-council documents")
+                   help="dev conversations (2-3 turns) over the seeds and real-council documents; "
+                        "JSON Lines of cid, corpus, turns")
     p.add_argument("--real-council-corpus", type=Path,
                    default=ROOT.parent / "shared/bench/real-council")
     p.add_argument("--qmsum", type=Path, default=ROOT.parent / "shared/bench/qmsum-committee")
@@ -146,7 +147,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from ..evaluation import format_table, qmsum_answers, qmsum_eval, seed_eval
+    from ..evaluation import format_table, qmsum_answers, qmsum_eval, read_jsonl, seed_eval
 
     quiet = settings.model_copy(update={"progress": False})
     report: dict[str, Any] = {}
@@ -154,7 +155,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     council = sorted(p for p in args.real_council_corpus.glob("*.*") if p.name != "SOURCES.md")
     if council and args.real_council.is_file():
         sets.append(("real_council", args.real_council, council, "real council documents"))
-    conversations = _conversations(args.conversations)
+    conversations = read_jsonl(args.conversations) if args.conversations.is_file() else []
     for name, questions, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
             result = seed_eval(questions, corpus, quiet.model_copy(update={"index": Path(tmp)}),
@@ -182,26 +183,17 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _conversations(path: Path) -> list[dict[str, Any]]:
-    """The dev conversations (JSON Lines: cid, corpus, turns), none when the file is absent."""
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
 def _print_question_set(title: str, result: Any) -> None:
     from ..evaluation import format_table
 
     print(format_table(f"Questions ({title})", result.metrics))
     for outcome in result.details:
-        if isinstance(outcome, str):
-            if outcome.endswith("wrong"):
-                print(f"  miss {outcome}")
-            continue
         if not (outcome.keys_ok and outcome.answerable == outcome.predicted_answerable
                 and (outcome.citation_ok or not outcome.answerable)):
             print(f"  miss {outcome.qid}: {outcome.answer[:160]}")
+    for cid, right in result.conversations.items():
+        if not right:
+            print(f"  miss conversation {cid}")
 
 
 @command("feedback")
