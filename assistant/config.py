@@ -23,7 +23,20 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", populate_by_name=True)
 
-    index: Path = Field(default=Path("index"), description="Index directory")
+    index: Path = Field(default=Path("index"), description="Index directory (with a database "
+                        "URL: only the local files, such as uploads and the ingest's vector cache)")
+    database_url: str | None = Field(
+        default=None, description="postgresql://… to keep the index, conversations and bot "
+                                  "records in PostgreSQL with pgvector (shared by several "
+                                  "servers); unset: SQLite and FAISS files in the index directory")
+    collection: str = Field(
+        default="default", min_length=1, max_length=100,
+        description="Which archive in the database (a council, say): the key tables are "
+                    "distributed by")
+    database_pool: int = Field(default=8, ge=1, description="Most connections to the database")
+    database_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a database connection; "
+                                        "statements may take six times as long")
     model: str = Field(
         default=BUNDLED_MODEL,
         description="Embedding model: the bundled name, or a path to a sentence-transformers folder",

@@ -1,20 +1,19 @@
-"""Conversations: turns kept in SQLite beside the index, and follow-ups resolved against them."""
+"""Conversations: turns kept beside the index, and follow-ups resolved against them."""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .answer_model import SUMMARY, question_kind
 from .records import LOCAL_OWNER
+from .store.state import StateDb, now
 from .text import content_terms
 
-DATABASE = "conversations.sqlite"
+CONVERSATIONS_FILE = "conversations.sqlite"
 _ANAPHORA = re.compile(
     r"\b(that|this|it|its|they|them|their|those|these|there|he|she|his|her|him|the same|"
     r"such|above|then)\b", re.I)
@@ -31,52 +30,51 @@ class Turn:
 
 
 class ConversationStore:
-    """Turns by conversation id, in their own SQLite file so index rebuilds keep them."""
+    """Turns by conversation id: in their own SQLite file, so index rebuilds keep them, or
+    in the PostgreSQL database, so every server sharing it continues any conversation."""
 
-    def __init__(self, directory: Path):
-        directory.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(directory / DATABASE), isolation_level=None,
-                                    check_same_thread=False, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        # History may lose its last turns on power loss, but a chat need not wait for an fsync.
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript("""
+    def __init__(self, db: StateDb):
+        self.db = db
+        db.create("""
             CREATE TABLE IF NOT EXISTS turns (
                 conversation_id TEXT NOT NULL, n INTEGER NOT NULL, question TEXT NOT NULL,
                 query TEXT NOT NULL, answer TEXT NOT NULL,
                 created_at TEXT NOT NULL DEFAULT (datetime('now')),
                 PRIMARY KEY (conversation_id, n));
         """)
-        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(turns)")}
-        if "owner" not in columns:  # conversations from before owners were kept belong to
-            # the local operator alone (an empty owner matches no API key)
-            self.conn.execute("ALTER TABLE turns ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+        if not db.is_postgres and "owner" not in {
+                r[1] for r in db.rows("PRAGMA table_info(turns)")}:
+            # conversations from before owners were kept belong to the local operator alone
+            # (an empty owner matches no API key)
+            db.run("ALTER TABLE turns ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
 
     def owner_of(self, conversation_id: str) -> str | None:
         """Who started the conversation (a key's fingerprint, or a bot), None if unknown."""
-        row = self.conn.execute("SELECT owner FROM turns WHERE conversation_id = ? LIMIT 1",
-                                (conversation_id,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self.db.rows("SELECT owner FROM turns WHERE conversation_id = ? ORDER BY n "
+                            "LIMIT 1", (conversation_id,))
+        return str(rows[0][0]) if rows else None
 
     def turns(self, conversation_id: str, owner: str | None = None) -> list[Turn]:
         """The conversation's turns, oldest first; none for an unknown id or, when `owner`
         is given, for a conversation someone else started."""
-        rows = self.conn.execute(
+        rows = self.db.rows(
             "SELECT question, query, answer, created_at, owner FROM turns "
-            "WHERE conversation_id = ? ORDER BY n", (conversation_id,)).fetchall()
+            "WHERE conversation_id = ? ORDER BY n", (conversation_id,))
         if rows and owner is not None and not _same_owner(rows[0][4], owner):
             return []
         return [Turn(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
 
     def add(self, conversation_id: str, question: str, query: str, answer: dict[str, Any],
             owner: str = LOCAL_OWNER) -> None:
-        self.conn.execute(
-            "INSERT INTO turns (conversation_id, n, question, query, answer, owner) VALUES (?, "
-            "(SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?), ?, ?, ?, ?)",
-            (conversation_id, conversation_id, question, query, json.dumps(answer), owner))
+        self.db.run(
+            "INSERT INTO turns (conversation_id, n, question, query, answer, owner, created_at) "
+            "VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?), "
+            "?, ?, ?, ?, ?)",
+            (conversation_id, conversation_id, question, query, json.dumps(answer), owner,
+             now()[:19]))
 
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()
 
 
 def _same_owner(found: str, asking: str) -> bool:

@@ -50,3 +50,7 @@ class Busy(AssistantError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class StoreUnavailable(AssistantError):
+    """The database (ASSISTANT_DATABASE_URL) cannot be reached or cannot hold the index."""

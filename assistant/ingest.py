@@ -22,8 +22,10 @@ from .loaders import Loaded, is_sidecar
 from .parsing import ParseClock, ParseOptions, load_files, parse_workers
 from .progress import IngestProgress, show_progress
 from .records import Chunk, Document, FileResult, IngestReport
-from .store import Index, Writer
+from .store import Index, Manifest, PgIndex, PgWriter, Store, Writer
 from .store.manifest import read_manifest
+from .store.pgpool import pool_for
+from .store.postgres import read_pg_manifest
 from .store.vector_cache import VectorCache
 
 CHUNKER_VERSION = 1
@@ -74,7 +76,7 @@ def resolve_backend(settings: Settings) -> str:
             raise AssistantError("ASSISTANT_EMBEDDING_BACKEND=cuda but torch sees no GPU; "
                                  "use auto, torch or onnx-int8")
         return chosen
-    built = read_manifest(settings.index)
+    built = built_manifest(settings)
     if built is not None and built.model.endswith(f"+{INT8}"):
         return INT8
     if gpu_available():
@@ -89,13 +91,27 @@ def chunking_settings(settings: Settings) -> dict[str, int]:
 
 
 def open_index(settings: Settings | None = None, create: bool = False,
-               embedder: TextEncoder | None = None) -> Index:
-    """Open (or create) the configured index, checked against the embedder that will be
-    used with it (by default the configured one)."""
+               embedder: TextEncoder | None = None) -> Store:
+    """Open (or create) the configured index (files, or a collection in PostgreSQL when a
+    database URL is set), checked against the embedder that will be used with it (by
+    default the configured one)."""
     settings = settings or get_settings()
     embedder = embedder or embedder_for(settings)
+    if settings.database_url:
+        return PgIndex.open(settings.database_url, settings.collection, settings.index,
+                            embedder.name, embedder.dimension, chunking_settings(settings),
+                            create=create, pool_size=settings.database_pool,
+                            timeout=settings.database_timeout)
     return Index.open(settings.index, embedder.name, embedder.dimension,
                       chunking_settings(settings), create=create, nprobe=settings.ivf_nprobe)
+
+
+def built_manifest(settings: Settings) -> Manifest | None:
+    """What the configured index was built with; None before it exists."""
+    if not settings.database_url:
+        return read_manifest(settings.index)
+    pool = pool_for(settings.database_url, settings.database_pool, settings.database_timeout)
+    return read_pg_manifest(pool, settings.collection)
 
 
 def ingest(
@@ -144,7 +160,7 @@ def remove(doc_ids: Iterable[str], settings: Settings | None = None) -> tuple[li
 class _Run:
     """One ingest: walks the inputs, embeds in groups, writes through the writer."""
 
-    def __init__(self, index: Index, writer: Writer, embedder: TextEncoder, settings: Settings,
+    def __init__(self, index: Store, writer: Writer | PgWriter, embedder: TextEncoder, settings: Settings,
                  report: IngestReport, may_change_restricted: bool, cache: VectorCache):
         self.index, self.writer, self.embedder, self.cache = index, writer, embedder, cache
         self.settings, self.report = settings, report

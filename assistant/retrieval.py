@@ -1,4 +1,4 @@
-"""Question → ranked passages: dense (FAISS) and keyword (FTS5) search, fused by reciprocal rank.
+"""Question → ranked passages: dense and keyword search (the store's), fused by reciprocal rank.
 
 Keyword search finds the exact names, numbers and acronyms that embeddings blur; dense search
 finds paraphrases. Filters (committee, type, dates, ids, restricted) apply to both. Adjacent
@@ -9,49 +9,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-import faiss
 import numpy as np
 
 from .embedding import TextEncoder
 from .records import Chunk, Document, Filters
 from .schema import SearchResult
-from .store import Index
+from .store import Store
 from .text import PHRASING_WORDS, content_terms
 
 RRF_K = 60
 CANDIDATES = 60
-EXCLUSION_ROOM = 2  # candidates fetched per one kept when a few chunks are excluded
 # Keyword hits count 1.5x dense ones in the fusion: measured on QMSum (hit@5 0.795 at 1:1,
 # 0.815 at 1:1.5, 0.812 at 1:2); names, roles and numbers carry these questions.
 FUSION_WEIGHTS = [1.0, 1.5]
 COMMON_TERM_FLOOR = 1000
+IDF_CAP = 20_000  # what the answer's term weights count to (term_count's default)
 # Words every kind of body uses; naming one ("the board") does not pick out a committee.
 BODY_WORDS = frozenset({"board", "committee", "council", "panel", "group", "forum", "cabinet",
                         "partnership", "subcommittee", "sub", "meeting", "select", "scrutiny",
                         "overview", "executive", "authority", "commission", "assembly"})
-
-
-class Selection:
-    """Chunk ids a search may return: the ids listed, or (`exclude`) all but those."""
-
-    def __init__(self, ids: np.ndarray, exclude: bool = False):
-        self.ids = ids
-        self.exclude = exclude
-        self._batch: Any = None  # FAISS selectors keep a pointer to it, so it is held here
-
-    def faiss_selector(self) -> Any:
-        self._batch = faiss.IDSelectorBatch(self.ids)
-        return faiss.IDSelectorNot(self._batch) if self.exclude else self._batch
-
-    def admit(self, chunk_ids: list[int]) -> list[int]:
-        """The ids the selection lets through, in their order."""
-        listed = np.isin(np.asarray(chunk_ids, dtype=np.int64), self.ids)
-        return [i for i, inside in zip(chunk_ids, listed, strict=True) if inside != self.exclude]
-
-    def admits_none(self) -> bool:
-        return not self.exclude and not len(self.ids)
 
 
 @dataclass
@@ -96,7 +73,7 @@ class QueryPlan:
 class Retriever:
     """Hybrid search over one index."""
 
-    def __init__(self, index: Index, embedder: TextEncoder):
+    def __init__(self, index: Store, embedder: TextEncoder):
         self.index = index
         self.embedder = embedder
 
@@ -114,15 +91,12 @@ class Retriever:
         filters = filters or Filters()
         plan = plan or self.plan(question)
         self.index.refresh()
-        selection = self._selection(filters)
-        if selection is not None and selection.admits_none():
-            return []
         if query_vector is None:
             query_vector = self.embedder.encode([plan.text], progress=False)[0]
-        dense_scored = self._dense(query_vector, selection)
+        dense_scored = self.index.vector_search(query_vector, CANDIDATES, filters)
         similarity = dict(dense_scored)
         dense = [i for i, _ in dense_scored]
-        keyword = self._keyword(plan, selection)
+        keyword = self._keyword(plan, filters)
         fused = fuse([dense, keyword], FUSION_WEIGHTS)
         chunks = self.index.chunks(list(fused)[:CANDIDATES])
         headers = self.index.document_headers({c.doc_id for c in chunks.values()})
@@ -138,59 +112,19 @@ class Retriever:
                                      default=0.0)
         return passages
 
-    def _dense(self, vector: np.ndarray, selection: Selection | None
-               ) -> list[tuple[int, float]]:
-        """Chunk ids nearest the question's vector, with their cosine similarity."""
-        if selection is None:
-            return self.index.vector_search(vector, CANDIDATES)
-        if selection.exclude:
-            # Few chunks are excluded: search as usual with room to spare and drop them, which
-            # costs the same scan as an open search. Only when the excluded ones crowd the top
-            # (a restricted report on just this topic) is the search repeated with a selector.
-            found = self.index.vector_search(vector, EXCLUSION_ROOM * CANDIDATES)
-            admitted = set(selection.admit([i for i, _ in found]))
-            kept = [(i, s) for i, s in found if i in admitted]
-            if len(kept) >= CANDIDATES or len(found) < EXCLUSION_ROOM * CANDIDATES:
-                return kept[:CANDIDATES]
-        vectors = self.index.vectors
-        if vectors.count == 0:
-            return []
-        params: Any = faiss.SearchParametersIVF() if vectors.kind == "ivf" else \
-            faiss.SearchParameters()
-        params.sel = selection.faiss_selector()
-        if vectors.kind == "ivf":
-            params.nprobe = vectors.nprobe
-        scores, ids = vectors.index.search(vector[None, :], min(CANDIDATES, vectors.count),
-                                           params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-
-    def _keyword(self, plan: QueryPlan, selection: Selection | None) -> list[int]:
-        limit = CANDIDATES if selection is None else CANDIDATES * (
-            EXCLUSION_ROOM if selection.exclude else 20)
+    def _keyword(self, plan: QueryPlan, filters: Filters) -> list[int]:
         terms = self._selective(plan.terms)
         if not terms:  # every word is common: dense search alone ranks this question
             return []
-        hits = [i for i, _ in self.index.keyword_search(" ".join(terms), limit)]
-        if selection is not None:
-            hits = selection.admit(hits)
-        return hits[:CANDIDATES]
+        return [i for i, _ in self.index.keyword_search(" ".join(terms), CANDIDATES, filters)]
 
     def _selective(self, terms: list[str]) -> list[str]:
         """Terms rare enough to rank by: BM25 must score every row a term matches, and a
-        term in more than 0.5% of chunks (and 1,000 of them) adds cost but little weight."""
+        term in more than 0.5% of chunks (and 1,000 of them) adds cost but little weight.
+        (Counted to the cap the answer's term weights use, so they are counted once.)"""
         cap = max(COMMON_TERM_FLOOR, self.index.chunk_count() // 200)
-        counts = {t: self.index.term_count(t, cap) for t in terms}
+        counts = self.index.term_counts(terms, max(cap, IDF_CAP))
         return [t for t in terms if counts[t] < cap]
-
-    def _selection(self, filters: Filters) -> Selection | None:
-        """Which chunks the search may return: None for all of them; restricted chunks are
-        excluded by their own (small) id list, other filters list the chunks they allow."""
-        restricted = not filters.include_restricted and self.index.has_restricted()
-        if not filters.is_open():
-            return Selection(self.index.chunk_ids_where(filters))
-        if restricted:
-            return Selection(self.index.restricted_chunk_ids(), exclude=True)
-        return None
 
     def _named_committees(self, question: str) -> list[str]:
         """Committees whose distinctive words (a place, a name) the question uses."""

@@ -15,6 +15,7 @@ import numpy as np
 from .answering import Meaning, compose, idf_from
 from .config import Settings, get_settings
 from .conversation import (
+    CONVERSATIONS_FILE,
     ConversationStore,
     FollowUp,
     Turn,
@@ -27,10 +28,43 @@ from .ingest import embedder_for, ingest, open_index, remove
 from .records import LOCAL_OWNER, Chunk, Document, Filters, IngestReport
 from .retrieval import Passage, Retriever
 from .schema import Answer
-from .store import Index
+from .store import Store
+from .store.pgpool import pool_for, redact
+from .store.postgres import describe_database, drop_collection
+from .store.state import StateDb, now  # noqa: F401  (re-exported: the bots keep records with them)
 
 MAX_QUESTION_CHARS = 2000
 WITHHELD = "[withheld: this answer draws on restricted documents]"
+
+
+def state_db(settings: Settings, file_name: str) -> StateDb:
+    """Where small state tables are kept: the database when one is configured (shared by
+    every server on it), else the named SQLite file in the index directory."""
+    return StateDb(settings.index / file_name, settings.database_url, settings.database_pool,
+                   settings.database_timeout)
+
+
+def index_location(settings: Settings) -> str:
+    """Where the configured index is, for messages: its folder, or database and collection."""
+    if settings.database_url:
+        return f"{redact(settings.database_url)} collection {settings.collection}"
+    return str(settings.index)
+
+
+def database_status(settings: Settings) -> dict[str, Any]:
+    """The configured database's schema version and collections, with their counts."""
+    assert settings.database_url
+    pool = pool_for(settings.database_url, settings.database_pool, settings.database_timeout)
+    return {"database": redact(settings.database_url), **describe_database(pool)}
+
+
+def drop_store(settings: Settings) -> int:
+    """Delete the configured PostgreSQL collection (documents, chunks, manifest); returns
+    how many documents went. File indexes are removed as folders, so this is 0 for them."""
+    if not settings.database_url:
+        return 0
+    pool = pool_for(settings.database_url, settings.database_pool, settings.database_timeout)
+    return drop_collection(pool, settings.collection)
 
 
 @dataclass
@@ -50,14 +84,14 @@ class Assistant:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self.embedder = embedder_for(self.settings)
-        self._index: Index | None = None
+        self._index: Store | None = None
         self._retriever: Retriever | None = None
         self._conversations: ConversationStore | None = None
         self._opening = threading.Lock()
         self.generator = Generator(self.settings) if self.settings.llm_url else None
 
     @property
-    def index(self) -> Index:
+    def index(self) -> Store:
         """The open index (opened now if it was not)."""
         with self._opening:
             if self._index is None:
@@ -74,7 +108,7 @@ class Assistant:
     @property
     def conversations(self) -> ConversationStore:
         if self._conversations is None:
-            self._conversations = ConversationStore(self.settings.index)
+            self._conversations = ConversationStore(state_db(self.settings, CONVERSATIONS_FILE))
         return self._conversations
 
     # --- writing ---------------------------------------------------------------------------

@@ -17,11 +17,12 @@ import sys
 import time
 from pathlib import Path
 
+import bench_postgres
 import numpy as np
 
 from assistant.config import Settings
 from assistant.ingest import chunking_settings, get_embedder, ingest
-from assistant.service import Assistant
+from assistant.service import Assistant, drop_store
 from assistant.store import Index
 from assistant.store import db as store_db
 from assistant.store.manifest import write_manifest
@@ -38,6 +39,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / ".bench")
     parser.add_argument("--qmsum", type=Path, default=QMSUM)
     parser.add_argument("--keep", action="store_true", help="keep the built indexes in --work")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: ASSISTANT_DATABASE_URL, else a bundled PostgreSQL "
+                             "started in --work (HNSW index; its build time, disk and RSS too)")
     parser.add_argument("--restricted", type=float, default=0.01,
                         help="then mark this share of documents restricted and measure again "
                              "for a caller without the scope (0: skip)")
@@ -51,16 +55,24 @@ def main() -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         target = args.work / f"query-{size}"
         started = time.perf_counter()
-        _build(target, source, size, settings)
+        if args.backend == "postgres":
+            measured = _postgres_settings(args.work, target, size)
+            extra = bench_postgres.build(measured, source, size)
+        else:
+            measured, extra = settings.model_copy(update={"index": target}), {}
+            _build(target, source, size, settings)
         build_seconds = time.perf_counter() - started
-        results.append(_measure(target, size, questions, settings, build_seconds))
+        results.append(_measure(measured, size, questions, build_seconds, extra))
         if args.restricted:
-            share = _restrict(target, args.restricted)
-            result = _measure(target, size, questions, settings, build_seconds,
+            share = (bench_postgres.restrict(measured, args.restricted)
+                     if args.backend == "postgres" else _restrict(target, args.restricted))
+            result = _measure(measured, size, questions, build_seconds, extra,
                               label=f"{share:.1%} of documents restricted, caller without scope")
             results.append(result)
         if not args.keep:
             shutil.rmtree(target, ignore_errors=True)
+            if args.backend == "postgres":
+                drop_store(measured)
     print(json.dumps(results))
     return 0
 
@@ -135,9 +147,17 @@ def _restrict(target: Path, share: float) -> float:
     return marked / total
 
 
-def _measure(target: Path, size: int, questions: list[str], settings: Settings,
-             build_seconds: float, label: str = "none restricted") -> dict[str, object]:
-    assistant = Assistant(settings.model_copy(update={"index": target}))
+def _postgres_settings(work: Path, target: Path, size: int) -> Settings:
+    """Settings for a collection of this size in ASSISTANT_DATABASE_URL's database, or in a
+    bundled PostgreSQL run in the work folder."""
+    url = Settings().database_url or bench_postgres.local_server(work / "postgres")
+    return Settings(index=target, progress=False, database_url=url,
+                    collection=f"bench-{size}", embedding_backend="torch")
+
+
+def _measure(settings: Settings, size: int, questions: list[str], build_seconds: float,
+             extra: dict[str, object], label: str = "none restricted") -> dict[str, object]:
+    assistant = Assistant(settings)
     embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
     for question in questions[:5]:  # warm caches: model, SQLite pages, term counts
         assistant.ask(question)
@@ -156,9 +176,11 @@ def _measure(target: Path, size: int, questions: list[str], settings: Settings,
         for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             timings[key].append(value * 1000)
     result: dict[str, object] = {
-        "chunks": size, "restricted": label, "vector_index": assistant.index.vectors.kind,
-        "build_seconds": round(build_seconds, 1), "rss_mib": _rss_mib(),
+        "chunks": size, "restricted": label, "vector_index": assistant.stats()["vector_index"],
+        "build_seconds": round(build_seconds, 1), "rss_mib": _rss_mib(), **extra,
     }
+    if settings.database_url:
+        result["database_rss_mib"] = bench_postgres.server_rss_mib()
     for key, values in timings.items():
         result[f"{key}_p50_ms"] = round(statistics.median(values), 1)
         result[f"{key}_p95_ms"] = round(float(np.percentile(values, 95)), 1)

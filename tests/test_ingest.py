@@ -71,9 +71,9 @@ def test_reingest_embeds_nothing(seed_index: Settings, tmp_path: Path) -> None:
     assert index_state(settings) == before
 
 
-def test_changed_file_replaces_its_chunks_and_remove_deletes(hashing_settings: Settings,
+def test_changed_file_replaces_its_chunks_and_remove_deletes(store_settings: Settings,
                                                             corpus_copy: Path) -> None:
-    settings = hashing_settings
+    settings = store_settings
     ingest([corpus_copy], settings)
     before = index_state(settings)
     target = corpus_copy / "003_838ef0023b3293d1.txt"
@@ -94,9 +94,9 @@ def test_changed_file_replaces_its_chunks_and_remove_deletes(hashing_settings: S
     index.close()
 
 
-def test_prune_drops_documents_whose_files_are_gone(hashing_settings: Settings,
+def test_prune_drops_documents_whose_files_are_gone(store_settings: Settings,
                                                     corpus_copy: Path) -> None:
-    settings = hashing_settings
+    settings = store_settings
     ingest([corpus_copy], settings)
     (corpus_copy / "002_1c09857bd252f741.txt").unlink()
     report = ingest([corpus_copy], settings, prune=True)
@@ -205,13 +205,15 @@ def test_crash_during_commit_leaves_a_complete_index(hashing_settings: Settings,
 
 
 def test_a_killed_ingest_leaves_the_index_usable_and_the_rerun_embeds_only_what_was_left(
-        hashing_settings: Settings, tmp_path: Path) -> None:
+        store_settings: Settings, tmp_path: Path) -> None:
     # the kill and the resume are under test, not the model: the hashing encoder with small
-    # chunks gives a long ingest (22k chunks of the QMSum transcripts) in a few seconds
-    documents = SHARED / "bench" / "qmsum-committee" / "documents.jsonl"
-    if not documents.is_file():
+    # chunks gives a long ingest (thousands of chunks of QMSum transcripts) in a few seconds
+    transcripts = SHARED / "bench" / "qmsum-committee" / "documents.jsonl"
+    if not transcripts.is_file():
         pytest.skip("QMSum documents are not beside this checkout")
-    settings = hashing_settings.model_copy(update={"chunk_tokens": 32})
+    documents = tmp_path / "transcripts.jsonl"  # six of them: about 4,000 small chunks
+    documents.write_text("".join(transcripts.read_text().splitlines(keepends=True)[:6]))
+    settings = store_settings.model_copy(update={"chunk_tokens": 32})
     env = {**os.environ, "ASSISTANT_MODEL": settings.model, "ASSISTANT_CHUNK_TOKENS": "32"}
     ingest([Path(__file__).parents[1] / "corpus"], settings)
     before = index_state(settings)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import select
-import shutil
 import socket
 import zipfile
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import private_copy
 from test_server import KEYS, SECRET, LiveServer, serve_copy, wait_for_job
 
 from assistant.chunking import chunk_text
@@ -26,8 +26,8 @@ from assistant.ingest import ingest
 
 
 @pytest.fixture(scope="module")
-def live(seed_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    yield from serve_copy(seed_index, tmp_path_factory.mktemp("probed"), KEYS)
+def live(seed_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from serve_copy(seed_store, tmp_path_factory.mktemp("probed"), KEYS)
 
 
 def _word_file(text: str) -> bytes:
@@ -53,8 +53,7 @@ def _broken_word_file() -> bytes:
 
 def test_file_of_a_jsonl_record_never_carries_the_other_records(
         seed_index: Settings, tmp_path: Path) -> None:
-    settings = seed_index.model_copy(update={"index": tmp_path / "index"})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = private_copy(seed_index, tmp_path)
     records = tmp_path / "records.jsonl"
     records.write_text("\n".join(json.dumps(r) for r in (
         {"doc_id": "public-notice", "title": "Public notice",
@@ -252,7 +251,7 @@ def test_same_failing_file_twice_in_one_upload_keeps_the_worker_alive(live: Live
     assert wait_for_job(writer, later.json()["job_id"])["files"][0]["status"] == "added"
 
 
-def test_restricted_chunks_crowding_the_top_are_still_excluded(hashing_settings: Settings,
+def test_restricted_chunks_crowding_the_top_are_still_excluded(store_settings: Settings,
                                                                 tmp_path: Path) -> None:
     from assistant.records import Filters
     from assistant.service import Assistant
@@ -263,7 +262,7 @@ def test_restricted_chunks_crowding_the_top_are_still_excluded(hashing_settings:
         (folder / f"exempt-{n}.txt").write_text(f"Quillfeather depot lease terms, offer {n}.")
         (folder / f"exempt-{n}.txt.meta.json").write_text(json.dumps({"restricted": True}))
     (folder / "public.txt").write_text("The depot on Quillfeather Lane needs a new roof.")
-    assistant = Assistant(hashing_settings)
+    assistant = Assistant(store_settings)
     try:
         assert len(assistant.ingest([folder]).added) == 151
         found = assistant.search("Quillfeather depot lease terms", 8, Filters())

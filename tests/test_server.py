@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import httpx
 import openai
 import pytest
 import uvicorn
-from conftest import pdf_sample
+from conftest import pdf_sample, private_copy
 
 from assistant.config import Settings
 from assistant.server import create_app
@@ -56,18 +55,17 @@ class LiveServer:
         self.thread.join(10)
 
 
-def serve_copy(seed_index: Settings, folder: Path, keys: str) -> Iterator[LiveServer]:
+def serve_copy(seed: Settings, folder: Path, keys: str) -> Iterator[LiveServer]:
     """A live server over a private copy of the seed index."""
-    settings = seed_index.model_copy(update={"index": folder / "index"})
-    shutil.copytree(seed_index.index, settings.index)
-    server = LiveServer(settings, keys)
+    server = LiveServer(private_copy(seed, folder), keys)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def live(seed_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    yield from serve_copy(seed_index, tmp_path_factory.mktemp("served"), KEYS)
+def live(seed_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server over a copy of the seed index, on each backend in turn."""
+    yield from serve_copy(seed_store, tmp_path_factory.mktemp("served"), KEYS)
 
 
 def wait_for_job(client: httpx.Client, job_id: str) -> dict:
@@ -263,8 +261,7 @@ def test_rate_limit_per_key_answers_429_with_retry_after(seed_index: Settings,
                                                           tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    settings = seed_index.model_copy(update={"index": tmp_path / "index", "rate_limit": "3/minute"})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = private_copy(seed_index, tmp_path, rate_limit="3/minute")
     client = TestClient(create_app(settings, "ka=read,kb=read"))
     first, second = {"Authorization": "Bearer ka"}, {"Authorization": "Bearer kb"}
     assert [client.get("/v1/facets", headers=first).status_code for _ in range(3)] == [200] * 3
@@ -279,8 +276,7 @@ def test_full_upload_queue_answers_429(seed_index: Settings, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from fastapi.testclient import TestClient
 
-    settings = seed_index.model_copy(update={"index": tmp_path / "index", "upload_queue": 1})
-    shutil.copytree(seed_index.index, settings.index)
+    settings = private_copy(seed_index, tmp_path, upload_queue=1)
     app = create_app(settings, "w=read+write")
     facade = app.state.assistant_state.facade
     started, release = threading.Event(), threading.Event()

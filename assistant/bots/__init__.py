@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
+from ..service import state_db
 from .chat import AnswerSource, Authorize
-from .store import VERDICTS, BotStore
+from .store import BOTS_FILE, VERDICTS, BotStore
 
 __all__ = ["AnswerSource", "Authorize", "install"]
 
@@ -19,7 +20,7 @@ def install(app: FastAPI, source: AnswerSource, authorize: Authorize) -> None:
     """Mount /slack, /teams and /v1/feedback on the app."""
     from . import slack, teams  # the SDKs load only when the bots are mounted
 
-    store = BotStore(source.settings.index)
+    store = BotStore(state_db(source.settings, BOTS_FILE))
     app.include_router(slack.router(slack.SlackBot(source, store)))
     app.include_router(teams.router(teams.TeamsBot(source, store)))
     app.include_router(feedback_router(store, authorize))

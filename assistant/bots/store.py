@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-DATABASE = "bots.sqlite"
+from ..service import StateDb, now
+
+BOTS_FILE = "bots.sqlite"
 VERDICTS = ("helpful", "not_helpful")
 
 
@@ -35,15 +35,13 @@ class Feedback:
 
 
 class BotStore:
-    """A small SQLite file, so a restart neither answers a retried event twice nor loses votes."""
+    """Deliveries seen, answers given and votes: in a small SQLite file, or in the database
+    every server shares, so neither a restart nor a retry delivered to another server
+    answers an event twice or loses a vote."""
 
-    def __init__(self, directory: Path):
-        directory.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.Lock()
-        self.conn = sqlite3.connect(str(directory / DATABASE), isolation_level=None,
-                                    check_same_thread=False, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.executescript("""
+    def __init__(self, db: StateDb):
+        self.db = db
+        db.create("""
             CREATE TABLE IF NOT EXISTS deliveries (
                 platform TEXT NOT NULL, delivery_id TEXT NOT NULL,
                 received_at TEXT NOT NULL DEFAULT (datetime('now')),
@@ -65,51 +63,48 @@ class BotStore:
         delivery_ids = tuple(d for d in delivery_ids if d)
         if not delivery_ids:
             return True
-        with self.lock, self.conn:
-            self.conn.execute("BEGIN")
-            self.conn.execute("DELETE FROM deliveries WHERE received_at < datetime('now', '-2 days')")
-            fresh = [self.conn.execute(
-                "INSERT OR IGNORE INTO deliveries (platform, delivery_id) VALUES (?, ?)",
-                (platform, delivery_id)).rowcount == 1 for delivery_id in delivery_ids]
+        with self.db.transaction():
+            self.db.run("DELETE FROM deliveries WHERE received_at < ?",
+                        (now(timedelta(days=2))[:19],))
+            fresh = [self.db.run(
+                "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING", (platform, delivery_id, now()[:19])) == 1
+                for delivery_id in delivery_ids]
         return all(fresh)
 
     def record_answer(self, platform: str, conversation_id: str, question: str,
                       answer: dict[str, Any]) -> str:
         """Keep an answer a feedback button can point at; returns its id."""
         answer_id = uuid.uuid4().hex
-        with self.lock:
-            self.conn.execute(
-                "INSERT INTO answers (answer_id, platform, conversation_id, question, answer) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (answer_id, platform, conversation_id, question, json.dumps(answer)))
+        self.db.run(
+            "INSERT INTO answers (answer_id, platform, conversation_id, question, answer, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (answer_id, platform, conversation_id, question, json.dumps(answer), now()[:19]))
         return answer_id
 
     def record_feedback(self, answer_id: str, user: str, verdict: str) -> bool:
         """Store (or change) a person's verdict; False when the answer is unknown."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
-        with self.lock:
-            if not self.conn.execute("SELECT 1 FROM answers WHERE answer_id = ?",
-                                     (answer_id,)).fetchone():
+        with self.db.transaction():
+            if not self.db.rows("SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)):
                 return False
-            self.conn.execute(
-                "INSERT INTO feedback (answer_id, user, verdict) VALUES (?, ?, ?) "
-                "ON CONFLICT (answer_id, user) DO UPDATE SET verdict = excluded.verdict, "
-                "created_at = datetime('now')", (answer_id, user, verdict))
+            self.db.run(
+                'INSERT INTO feedback (answer_id, "user", verdict, created_at) VALUES (?, ?, ?, ?) '
+                'ON CONFLICT (answer_id, "user") DO UPDATE SET verdict = excluded.verdict, '
+                "created_at = excluded.created_at", (answer_id, user, verdict, now()))
         return True
 
     def feedback(self, verdict: str | None = None, limit: int = 1000) -> list[Feedback]:
         """Recorded verdicts, newest first, with the question and answer each judged."""
-        sql = ("SELECT f.answer_id, a.platform, a.conversation_id, a.question, a.answer, "
-               "f.verdict, f.user, f.created_at FROM feedback f JOIN answers a USING (answer_id)")
+        sql = ('SELECT f.answer_id, a.platform, a.conversation_id, a.question, a.answer, '
+               'f.verdict, f."user", f.created_at FROM feedback f JOIN answers a USING (answer_id)')
         params: tuple[Any, ...] = ()
         if verdict:
             sql += " WHERE f.verdict = ?"
             params = (verdict,)
-        sql += " ORDER BY f.created_at DESC, f.rowid DESC LIMIT ?"
-        with self.lock:
-            rows = self.conn.execute(sql, (*params, limit)).fetchall()
+        rows = self.db.rows(sql + " ORDER BY f.created_at DESC LIMIT ?", (*params, limit))
         return [Feedback(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7]) for r in rows]
 
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import AssistantError
-from . import documents, questions  # noqa: F401  (each registers its sub-commands)
+from . import database, documents, questions  # noqa: F401  (each registers its sub-commands)
 from .base import _COMMANDS, build_parser, settings_for
 
 __all__ = ["main"]

@@ -7,14 +7,14 @@ import sys
 from typing import Any
 
 from ..config import Settings
-from ..service import Assistant
+from ..service import Assistant, index_location
 from .base import command, emit
 
 
 @command("ingest")
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     report = Assistant(settings).ingest(args.paths, prune=args.prune)
-    summary = (f"Index {settings.index}: {len(report.added)} added, {len(report.updated)} "
+    summary = (f"Index {index_location(settings)}: {len(report.added)} added, {len(report.updated)} "
                f"updated, {len(report.unchanged)} unchanged, {len(report.failed)} failed")
     lines = [summary + (f", {len(report.removed)} removed" if report.removed else "")]
     rate = report.as_json()["chunks_per_second"]

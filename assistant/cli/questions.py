@@ -148,6 +148,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from ..evaluation import format_table, qmsum_answers, qmsum_eval, read_jsonl, seed_eval
+    from ..service import drop_store
 
     quiet = settings.model_copy(update={"progress": False})
     report: dict[str, Any] = {}
@@ -158,7 +159,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     conversations = read_jsonl(args.conversations) if args.conversations.is_file() else []
     for name, questions, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
-            result = seed_eval(questions, corpus, quiet.model_copy(update={"index": Path(tmp)}),
+            fresh = quiet.model_copy(update={"index": Path(tmp), "collection": f"eval-{name}"})
+            drop_store(fresh)  # on PostgreSQL, the collection of the last run
+            result = seed_eval(questions, corpus, fresh,
                                [c for c in conversations if c["corpus"] == name])
         _print_question_set(f"{questions.name}, {label}", result)
         report[name] = result.metrics
@@ -168,7 +171,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error: no QMSum data at {args.qmsum}; pass --qmsum or --skip-qmsum",
                   file=sys.stderr)
             return 2
-        qmsum_settings = quiet.model_copy(update={"index": args.qmsum_index})
+        qmsum_settings = quiet.model_copy(update={"index": args.qmsum_index,
+                                                   "collection": "eval-qmsum"})
         qmsum = qmsum_eval(args.qmsum, qmsum_settings)
         for split, label in (("train", "dev"), ("val", "held-out")):
             answers = qmsum_answers(args.qmsum, qmsum_settings, split)
@@ -198,9 +202,10 @@ def _print_question_set(title: str, result: Any) -> None:
 
 @command("feedback")
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from ..bots.store import BotStore
+    from ..bots.store import BOTS_FILE, BotStore
+    from ..service import state_db
 
-    store = BotStore(settings.index)
+    store = BotStore(state_db(settings, BOTS_FILE))
     try:
         records = store.feedback(args.verdict, limit=1_000_000)
     finally:

@@ -124,7 +124,7 @@ async def upload(
     meta = {"title": title if len(files) == 1 else None, "doc_type": doc_type,
             "committee": committee, "meeting_date": meeting_date, "restricted": restricted or None}
     job = state.jobs.submit(uploads, meta, may_change_restricted=caller.sees_restricted)
-    return _job(job)
+    return job.as_json()
 
 
 def _check_restricted_write(state: Any, caller: Caller, restricted: bool,
@@ -145,10 +145,10 @@ def _check_restricted_write(state: Any, caller: Caller, restricted: bool,
 @router.get("/v1/jobs/{job_id}", response_model=JobModel)
 def job_status(job_id: str, request: Request, caller: Annotated[Caller, Depends(writer)]) -> Any:
     """An upload job's progress and per-file results."""
-    job = state_of(request).jobs.jobs.get(job_id)
+    job = state_of(request).jobs.status(job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id!r}")
-    return _job(job)
+    return job
 
 
 @router.delete("/v1/documents/{doc_id}", status_code=204)
@@ -163,7 +163,3 @@ def delete_document(doc_id: str, request: Request, caller: Annotated[Caller, Dep
 def _public_source(source: str) -> str:
     """Uploads are named by their file name, not by where the server keeps them."""
     return "upload:" + source.rsplit("/", 1)[-1] if "/uploads/" in source else source
-
-
-def _job(job: Any) -> dict[str, Any]:
-    return {"job_id": job.job_id, "status": job.status, "files": job.files, "error": job.error}

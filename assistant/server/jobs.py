@@ -18,10 +18,11 @@ from typing import Any
 from ..errors import AssistantError, Busy
 from ..records import SIDECAR_SUFFIX as SIDECAR
 from ..records import IngestReport
-from ..service import Assistant
+from ..service import Assistant, now, state_db
 
 log = logging.getLogger("assistant.server.jobs")
 UPLOADS = "uploads"
+JOBS_FILE = "jobs.sqlite"
 RETRY_AFTER_SECONDS = 30
 
 
@@ -38,6 +39,10 @@ class Job:
     # sidecars as they were before this job, for files the index already held
     previous_sidecars: dict[Path, str | None] = field(default_factory=dict)
 
+    def as_json(self) -> dict[str, Any]:
+        return {"job_id": self.job_id, "status": self.status, "files": self.files,
+                "error": self.error}
+
 
 def safe_name(name: str | None) -> str:
     """A file name that cannot escape a folder or hide characters: base name, no controls."""
@@ -48,12 +53,20 @@ def safe_name(name: str | None) -> str:
 
 
 class JobQueue:
-    """Stores uploads by content and ingests them one job at a time in a worker thread."""
+    """Stores uploads by content and ingests them one job at a time in a worker thread.
+    Each job's state is also recorded (in the database every server shares, when there is
+    one), so any server can report a job, and a restart does not forget finished ones."""
 
     def __init__(self, assistant: Assistant, size: int = 16):
         self.assistant = assistant
         self.settings = assistant.settings
         self.jobs: dict[str, Job] = {}
+        self.records = state_db(self.settings, JOBS_FILE)
+        self.records.create("""
+            CREATE TABLE IF NOT EXISTS jobs (
+                job_id TEXT PRIMARY KEY, status TEXT NOT NULL, files TEXT NOT NULL,
+                error TEXT, updated_at TEXT NOT NULL);
+        """)
         self._queue: queue.Queue[Job] = queue.Queue(maxsize=size)
         self._worker = threading.Thread(target=self._run, name="ingest-worker", daemon=True)
         self._worker.start()
@@ -89,7 +102,29 @@ class JobQueue:
             job.files.append({"filename": path.name, "status": "pending"})
         self.jobs[job.job_id] = job
         self._queue.put_nowait(job)
+        self._record(job)
         return job
+
+    def status(self, job_id: str) -> dict[str, Any] | None:
+        """A job's id, status, files and error; None when no server knows it."""
+        job = self.jobs.get(job_id)
+        if job is not None:
+            return job.as_json()
+        rows = self.records.rows("SELECT status, files, error FROM jobs WHERE job_id = ?",
+                                 (job_id,))
+        if not rows:
+            return None
+        status, files, error = rows[0]
+        return {"job_id": job_id, "status": status,
+                "files": files if isinstance(files, list) else json.loads(files), "error": error}
+
+    def _record(self, job: Job) -> None:
+        files = json.dumps(job.files)
+        self.records.run(
+            "INSERT INTO jobs (job_id, status, files, error, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, files = excluded.files, "
+            "error = excluded.error, updated_at = excluded.updated_at",
+            (job.job_id, job.status, files, job.error, now()))
 
     def _run(self) -> None:
         while True:
@@ -99,9 +134,12 @@ class JobQueue:
             except Exception:  # the worker must outlive any one job, whatever goes wrong
                 log.exception("upload job %s failed", job.job_id)
                 job.status, job.error = "failed", "ingestion failed; the server log has details"
+            with contextlib.suppress(Exception):  # a lost record must not stop the worker
+                self._record(job)
 
     def _process(self, job: Job) -> None:
         job.status = "running"
+        self._record(job)
         try:
             report = self.assistant.ingest(job.paths,
                                            may_change_restricted=job.may_change_restricted)

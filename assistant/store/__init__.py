@@ -1,6 +1,9 @@
-"""Chunks, vectors and the keyword index on disk."""
+"""Chunks, vectors and the keyword index: SQLite + FAISS files, or PostgreSQL + pgvector."""
 
 from .index import Index, Writer
 from .manifest import FORMAT_VERSION, Manifest
+from .postgres import PgIndex, PgWriter
 
-__all__ = ["FORMAT_VERSION", "Index", "Manifest", "Writer"]
+Store = Index | PgIndex  # what retrieval and answering read, whichever backend holds it
+
+__all__ = ["FORMAT_VERSION", "Index", "Manifest", "PgIndex", "PgWriter", "Store", "Writer"]

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import DocumentNotFound
 from ..records import Chunk, Document, Filters
 
 SCHEMA = """
@@ -38,7 +39,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, section, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
-_DOC_COLUMNS = ("doc_id", "source", "format", "title", "doc_type", "committee", "meeting_date",
+DOC_COLUMNS = ("doc_id", "source", "format", "title", "doc_type", "committee", "meeting_date",
                 "publication_date", "decision_status", "url", "restricted", "page_starts",
                 "extra", "content_hash", "text")
 
@@ -67,8 +68,8 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
 
-def document_from_row(row: sqlite3.Row) -> Document:
-    """A Document from a documents row."""
+def document_from_row(row: Any) -> Document:
+    """A Document from a documents row (SQLite's, or PostgreSQL's as a dict)."""
     return Document(
         doc_id=row["doc_id"], text=row["text"], source=row["source"], title=row["title"],
         doc_type=row["doc_type"], committee=row["committee"], meeting_date=row["meeting_date"],
@@ -79,14 +80,43 @@ def document_from_row(row: sqlite3.Row) -> Document:
     )
 
 
-def chunk_from_row(row: sqlite3.Row) -> Chunk:
+class PerGeneration:
+    """Values worked out once per committed generation of an index (either backend)."""
+
+    generation: int
+    _cache: dict[str, tuple[int, Any]]
+
+    def _per_generation(self, name: str, compute: Any) -> Any:
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != self.generation:
+            cached = (self.generation, compute())
+            self._cache[name] = cached
+        return cached[1]
+
+
+def missing_document(doc_id: str) -> DocumentNotFound:
+    """The error for a document id the index does not hold."""
+    return DocumentNotFound(f"no document {doc_id!r} in the index; `assistant stats` counts "
+                            "them and `assistant ingest` adds them")
+
+
+def header_from_row(row: Any) -> Document:
+    """A Document without its text or extra fields, from a row of its header columns."""
+    return Document(
+        doc_id=row["doc_id"], text="", source=row["source"], format=row["format"],
+        title=row["title"], doc_type=row["doc_type"], committee=row["committee"],
+        meeting_date=row["meeting_date"], publication_date=row["publication_date"],
+        decision_status=row["decision_status"], url=row["url"], restricted=bool(row["restricted"]))
+
+
+def chunk_from_row(row: Any) -> Chunk:
     """A Chunk from a chunks row."""
     return Chunk(row["doc_id"], row["ordinal"], row["start"], row["end"], row["text"],
                  row["section"], row["page_start"], row["page_end"], row["id"])
 
 
 def insert_document(conn: sqlite3.Connection, doc: Document, source_key: str) -> None:
-    values: dict[str, Any] = {c: getattr(doc, c, None) for c in _DOC_COLUMNS}
+    values: dict[str, Any] = {c: getattr(doc, c, None) for c in DOC_COLUMNS}
     values.update(restricted=int(doc.restricted), page_starts=json.dumps(doc.page_starts),
                   extra=json.dumps(doc.extra, default=str), source_key=source_key)
     columns = ", ".join(values)
@@ -134,9 +164,11 @@ def chunks_by_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Chu
     return found
 
 
-def filter_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
+def filter_sql(filters: Filters, alias: str = "d", mark: str = "?",
+               like: str = "LIKE") -> tuple[str, list[Any]]:
     """The one SQL condition on the documents table (as `alias`) for these filters, used by
-    retrieval, document listings and facets alike."""
+    retrieval, document listings and facets alike, on SQLite and (with mark `%s` and
+    `ILIKE`, as SQLite's LIKE ignores case) on PostgreSQL."""
     clauses: list[str] = ["1 = 1"]
     args: list[Any] = []
 
@@ -145,14 +177,14 @@ def filter_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
         args.extend(values)
 
     if not filters.include_restricted:
-        add(f"{alias}.restricted = 0")
+        add(f"NOT {alias}.restricted")
     if filters.committee:
-        add(f"{alias}.committee LIKE ?", f"%{filters.committee}%")
+        add(f"{alias}.committee {like} {mark}", f"%{filters.committee}%")
     for column, values in (("doc_type", filters.doc_types), ("doc_id", filters.doc_ids)):
         if values:
-            add(f"{alias}.{column} IN ({','.join('?' * len(values))})", *values)
+            add(f"{alias}.{column} IN ({','.join([mark] * len(values))})", *values)
     dated = f"COALESCE({alias}.meeting_date, {alias}.publication_date)"
     for operator, value in ((">=", filters.date_from), ("<=", filters.date_to)):
         if value:
-            add(f"{dated} {operator} ?", value)
+            add(f"{dated} {operator} {mark}", value)
     return " AND ".join(clauses), args

@@ -19,18 +19,20 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ..errors import DocumentNotFound, IndexBusy, IndexMissing
+from ..errors import IndexBusy, IndexMissing
 from ..records import Chunk, Document, Filters
 from ..text import tokens
 from . import db
+from .db import PerGeneration
 from .manifest import Manifest, read_manifest, write_manifest
+from .selection import Selection, nearest
 from .vectors import VectorIndex
 
 DATABASE = "store.sqlite"
 LOCK = ".lock"
 
 
-class Index:
+class Index(PerGeneration):
     """A readable index; `writer()` opens the one writer allowed at a time."""
 
     def __init__(self, directory: Path, conn: sqlite3.Connection, manifest: Manifest, nprobe: int):
@@ -105,8 +107,7 @@ class Index:
         """One document with its stored text; DocumentNotFound when absent."""
         row = self.conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         if row is None:
-            raise DocumentNotFound(f"no document {doc_id!r} in the index; `assistant stats` "
-                                   "counts them and `assistant ingest` adds them")
+            raise db.missing_document(doc_id)
         return db.document_from_row(row)
 
     def committees(self) -> list[str]:
@@ -118,13 +119,6 @@ class Index:
         """Whether any document is marked restricted (cached per generation)."""
         return self._per_generation("restricted", lambda: self.conn.execute(
             "SELECT 1 FROM documents WHERE restricted = 1 LIMIT 1").fetchone() is not None)
-
-    def _per_generation(self, name: str, compute: Any) -> Any:
-        cached = self._cache.get(name)
-        if cached is None or cached[0] != self.generation:
-            cached = (self.generation, compute())
-            self._cache[name] = cached
-        return cached[1]
 
     def facets(self, filters: Filters | None = None) -> dict[str, Any]:
         """Committees, document types and the range of meeting dates, for filter choices."""
@@ -150,11 +144,7 @@ class Index:
             "SELECT doc_id, source, format, title, doc_type, committee, meeting_date, "
             "publication_date, decision_status, url, restricted FROM documents "
             f"WHERE doc_id IN ({','.join('?' * len(ids))})", ids)
-        return {r["doc_id"]: Document(
-            doc_id=r["doc_id"], text="", source=r["source"], format=r["format"], title=r["title"],
-            doc_type=r["doc_type"], committee=r["committee"], meeting_date=r["meeting_date"],
-            publication_date=r["publication_date"], decision_status=r["decision_status"],
-            url=r["url"], restricted=bool(r["restricted"])) for r in rows}
+        return {r["doc_id"]: db.header_from_row(r) for r in rows}
 
     def list_documents(self, filters: Filters | None = None, offset: int = 0,
                        limit: int = 50) -> tuple[int, list[Document]]:
@@ -219,18 +209,25 @@ class Index:
         rows = self.conn.execute("SELECT source_key, doc_id, content_hash FROM documents")
         return {r[0]: (r[1], r[2]) for r in rows}
 
-    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Chunk ids by BM25 over the FTS5 index (higher score is better)."""
+    def keyword_search(self, query: str, k: int, filters: Filters | None = None
+                       ) -> list[tuple[int, float]]:
+        """Chunk ids by BM25 over the FTS5 index (higher score is better), among the chunks
+        the filters allow."""
         terms = set(tokens(query))
-        if not terms:
+        selection = self.selection(filters or Filters())
+        if not terms or (selection is not None and selection.admits_none()):
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in sorted(terms))
         rows = self.conn.execute(
             "SELECT rowid, -bm25(chunks_fts, 1.0, 0.4, 0.2) FROM chunks_fts "
             "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.4, 0.2) LIMIT ?",
-            (match, k),
+            (match, k if selection is None else selection.room(k)),
         )
-        return [(int(r[0]), float(r[1])) for r in rows]
+        hits = [(int(r[0]), float(r[1])) for r in rows]
+        if selection is not None:
+            admitted = set(selection.admit([i for i, _ in hits]))
+            hits = [(i, s) for i, s in hits if i in admitted]
+        return hits[:k]
 
     def term_count(self, term: str, cap: int = 20_000) -> int:
         """How many chunks hold the term (capped: past the cap a term is simply common)."""
@@ -245,15 +242,29 @@ class Index:
             self._term_counts[key] = int(row[0])
         return self._term_counts[key]
 
+    def term_counts(self, terms: list[str], cap: int = 20_000) -> dict[str, int]:
+        """term_count for several terms."""
+        return {term: self.term_count(term, cap) for term in terms}
+
     def chunk_count(self) -> int:
         """Chunks in the index (cached per generation)."""
         return int(self._per_generation("chunks", lambda: self.conn.execute(
             "SELECT COUNT(*) FROM chunks").fetchone()[0]))
 
-    def vector_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Chunk ids by cosine similarity to the query vector."""
-        ids, scores = self.vectors.search(query, k)
-        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+    def vector_search(self, query: np.ndarray, k: int, filters: Filters | None = None
+                      ) -> list[tuple[int, float]]:
+        """Chunk ids by cosine similarity to the query vector, among the chunks the filters
+        allow."""
+        return nearest(self.vectors, query, k, self.selection(filters or Filters()))
+
+    def selection(self, filters: Filters) -> Selection | None:
+        """Which chunks a search may return: None for all of them; restricted chunks are
+        excluded by their own (small) id list, other filters list the chunks they allow."""
+        if not filters.is_open():
+            return Selection(self.chunk_ids_where(filters))
+        if not filters.include_restricted and self.has_restricted():
+            return Selection(self.restricted_chunk_ids(), exclude=True)
+        return None
 
     @contextlib.contextmanager
     def writer(self, ann_threshold: int = 200_000) -> Iterator[Writer]:

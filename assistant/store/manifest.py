@@ -30,9 +30,10 @@ class Manifest:
     created_at: str = field(default_factory=lambda: _now())
     updated_at: str = field(default_factory=lambda: _now())
 
-    def check(self, directory: Path, model: str, dimension: int) -> None:
+    def check(self, directory: Path | str, model: str, dimension: int,
+              rebuild: str | None = None) -> None:
         """Raise IndexMismatch, saying how to rebuild, when this index cannot be used as is."""
-        rebuild = (
+        rebuild = rebuild or (
             f"Rebuild it: move {directory} aside (or pass another --index) and run "
             f"`assistant ingest corpus/ --index {directory}`."
         )

@@ -1,0 +1,429 @@
+"""The index in PostgreSQL: documents, chunks, pgvector vectors (HNSW) and full-text search.
+
+The same reading and writing interface as the embedded `Index`, so retrieval, answering
+and every interface run on either. Several servers can share one database: each reads the
+committed state, and a writer holds the collection's advisory lock for its one transaction,
+so a kill mid-ingest rolls back and readers never see half of it.
+
+Keyword search reads the same stems as the embedded index (`text.stems`, SQLite's porter),
+stored as a tsvector under the 'simple' configuration with title and section weighted as
+FTS5's BM25 weights them. PostgreSQL's ts_rank knows no document frequency, so each
+query term's rank is weighted by its inverse document frequency, as BM25 would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from ..errors import IndexBusy, IndexMissing
+from ..records import Chunk, Document, Filters
+from ..text import stems, tokens
+from . import db
+from .db import PerGeneration
+from .manifest import FORMAT_VERSION, Manifest
+from .migrations import vector_index_sql
+from .pgpool import connection, pool_for, redact
+
+_DOCUMENT = ("doc_id, source, format, title, doc_type, committee, meeting_date, publication_date, "
+             "decision_status, url, restricted, page_starts::text AS page_starts, "
+             "extra::text AS extra, content_hash, text")
+_CHUNK = 'id, doc_id, ordinal, start, "end", page_start, page_end, section, text'
+_HEADER = ("doc_id, source, format, title, doc_type, committee, meeting_date, publication_date, "
+           "decision_status, url, restricted")
+TERM_CACHE = 50_000
+IDF_CAP = 20_000  # counts past this make no difference to a term's weight
+
+
+def _pg_filter(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
+    return db.filter_sql(filters, alias, mark="%s", like="ILIKE")
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    """A vector as pgvector's text form."""
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32).tolist()) + "]"
+
+
+def keyword_terms(text: str) -> str:
+    """The text's stems, space-separated, as the tsvector keeps them."""
+    return " ".join(stems(tokens(text)))
+
+
+class PgIndex(PerGeneration):
+    """The index of one collection in a PostgreSQL database."""
+
+    kind = "hnsw"
+
+    def __init__(self, url: str, collection: str, directory: Path, manifest: Manifest,
+                 pool: ConnectionPool):
+        self.url = url
+        self.collection = collection
+        self.directory = directory  # local files only: the ingest's vector cache, uploads
+        self.manifest = manifest
+        self.pool = pool
+        self.generation = manifest.generation
+        self._cache: dict[str, tuple[int, Any]] = {}
+        self._term_counts: dict[tuple[int, str], tuple[int, int]] = {}  # → (count, cap)
+
+    @classmethod
+    def open(cls, url: str, collection: str, directory: Path, model: str, dimension: int,
+             chunking: dict[str, Any] | None = None, create: bool = False,
+             pool_size: int = 8, timeout: float = 10.0) -> PgIndex:
+        """Open the collection, checking what it was built with; create it when asked."""
+        pool = pool_for(url, pool_size, timeout)
+        where = f"collection {collection!r} in {redact(url)}"
+        manifest = read_pg_manifest(pool, collection)
+        if manifest is None:
+            if not create:
+                raise IndexMissing(
+                    f"no index in {where}; build one with `assistant ingest corpus/` "
+                    "(ASSISTANT_DATABASE_URL and ASSISTANT_COLLECTION set as now)")
+            with connection(pool) as conn:
+                conn.execute(
+                    "INSERT INTO collections (collection, model, dimension, chunking, "
+                    "format_version) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    (collection, model, dimension, json.dumps(chunking or {}), FORMAT_VERSION))
+                conn.execute(vector_index_sql(dimension))
+            manifest = read_pg_manifest(pool, collection)
+            assert manifest is not None
+        manifest.check(where, model, dimension, rebuild=(
+            f"Rebuild it into another collection (ASSISTANT_COLLECTION) with `assistant ingest "
+            f"corpus/`, or drop this one with `assistant db drop-collection {collection}`."))
+        if create:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        return cls(url, collection, Path(directory), manifest, pool)
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _rows(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
+        with connection(self.pool) as conn, conn.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(sql, args).fetchall()
+
+    def _values(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
+        with connection(self.pool) as conn:
+            return [r[0] for r in conn.execute(sql, args).fetchall()]
+
+    def refresh(self) -> None:
+        """Note the latest committed generation (what per-generation caches are keyed by)."""
+        found = self._values("SELECT generation FROM collections WHERE collection = %s",
+                             (self.collection,))
+        if found:
+            self.generation = int(found[0])
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and the build settings, for `assistant stats`."""
+        self.refresh()
+        by_type = {r["doc_type"]: r["n"] for r in self._rows(
+            "SELECT doc_type, COUNT(*) AS n FROM documents WHERE collection = %s GROUP BY doc_type",
+            (self.collection,))}
+        chunks = self.chunk_count()
+        meta = self._rows("SELECT chunking, updated_at FROM collections WHERE collection = %s",
+                          (self.collection,))[0]
+        return {
+            "index": f"{redact(self.url)} collection {self.collection}",
+            "documents": sum(by_type.values()), "chunks": chunks, "vectors": chunks,
+            "vector_index": self.kind, "model": self.manifest.model,
+            "dimension": self.manifest.dimension, "chunking": meta["chunking"],
+            "format_version": self.manifest.format_version, "generation": self.generation,
+            "documents_by_type": by_type,
+            "updated_at": meta["updated_at"].isoformat(timespec="seconds"),
+        }
+
+    def document(self, doc_id: str) -> Document:
+        """One document with its stored text; DocumentNotFound when absent."""
+        rows = self._rows(f"SELECT {_DOCUMENT} FROM documents WHERE collection = %s AND "
+                          "doc_id = %s", (self.collection, doc_id))
+        if not rows:
+            raise db.missing_document(doc_id)
+        return db.document_from_row(rows[0])
+
+    def committees(self) -> list[str]:
+        """The distinct committees named by documents (cached per generation)."""
+        return self._per_generation("committees", lambda: self._values(
+            "SELECT DISTINCT committee FROM documents WHERE collection = %s AND committee IS "
+            "NOT NULL", (self.collection,)))
+
+    def has_restricted(self) -> bool:
+        """Whether any document is marked restricted (cached per generation)."""
+        return bool(self._per_generation("restricted", lambda: self._values(
+            "SELECT 1 FROM documents WHERE collection = %s AND restricted LIMIT 1",
+            (self.collection,))))
+
+    def facets(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Committees, document types and the range of meeting dates, for filter choices."""
+        where, args = _pg_filter(filters or Filters(), "documents")
+        scope = [self.collection, *args]
+        base = f"FROM documents WHERE collection = %s AND {where}"
+        committees = [c for c in self._values(
+            f"SELECT DISTINCT committee {base} ORDER BY committee", scope) if c]
+        types = self._values(f"SELECT DISTINCT doc_type {base} ORDER BY doc_type", scope)
+        dates = self._rows("SELECT MIN(COALESCE(meeting_date, publication_date)) AS lo, "
+                           f"MAX(COALESCE(meeting_date, publication_date)) AS hi {base}", scope)[0]
+        return {"committees": committees, "doc_types": types, "date_min": dates["lo"],
+                "date_max": dates["hi"]}
+
+    def document_headers(self, doc_ids: set[str]) -> dict[str, Document]:
+        """Documents' metadata without their text or extra fields: cheap, for ranking."""
+        if not doc_ids:
+            return {}
+        rows = self._rows(f"SELECT {_HEADER} FROM documents WHERE collection = %s AND "
+                          "doc_id = ANY(%s)", (self.collection, list(doc_ids)))
+        return {r["doc_id"]: db.header_from_row(r) for r in rows}
+
+    def list_documents(self, filters: Filters | None = None, offset: int = 0,
+                       limit: int = 50) -> tuple[int, list[Document]]:
+        """A page of document headers (no text) matching the filters, and the total."""
+        where, args = _pg_filter(filters or Filters(), "documents")
+        scope = [self.collection, *args]
+        total = self._values(f"SELECT COUNT(*) FROM documents WHERE collection = %s AND {where}",
+                             scope)[0]
+        ids = self._values(
+            f"SELECT doc_id FROM documents WHERE collection = %s AND {where} ORDER BY "
+            "meeting_date IS NULL, meeting_date DESC, doc_id LIMIT %s OFFSET %s",
+            [*scope, limit, offset])
+        headers = self.document_headers(set(ids))
+        return int(total), [headers[i] for i in ids]
+
+    def documents(self) -> list[Document]:
+        """Every document, ordered by meeting date then id."""
+        rows = self._rows(f"SELECT {_DOCUMENT} FROM documents WHERE collection = %s ORDER BY "
+                          "meeting_date IS NULL, meeting_date, doc_id", (self.collection,))
+        return [db.document_from_row(r) for r in rows]
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        rows = self._rows(f"SELECT {_CHUNK} FROM chunks WHERE collection = %s AND doc_id = %s "
+                          "ORDER BY ordinal", (self.collection, doc_id))
+        return [db.chunk_from_row(r) for r in rows]
+
+    def chunks(self, ids: list[int]) -> dict[int, Chunk]:
+        if not ids:
+            return {}
+        rows = self._rows(f"SELECT {_CHUNK} FROM chunks WHERE collection = %s AND id = ANY(%s)",
+                          (self.collection, list(ids)))
+        return {r["id"]: db.chunk_from_row(r) for r in rows}
+
+    def restricted_doc_ids(self) -> set[str]:
+        """Ids of the documents marked restricted."""
+        return set(self._values("SELECT doc_id FROM documents WHERE collection = %s AND "
+                                "restricted", (self.collection,)))
+
+    def restricted_sources(self) -> set[str]:
+        """Source keys of the documents marked restricted."""
+        return set(self._values("SELECT source_key FROM documents WHERE collection = %s AND "
+                                "restricted", (self.collection,)))
+
+    def documents_sharing_source(self, doc_id: str) -> int:
+        """How many documents were drawn from the same file as this one."""
+        return int(self._values(
+            "SELECT COUNT(*) FROM documents WHERE collection = %s AND source = (SELECT source "
+            "FROM documents WHERE collection = %s AND doc_id = %s)",
+            (self.collection, self.collection, doc_id))[0])
+
+    def sources(self) -> dict[str, tuple[str, str]]:
+        """source key → (doc_id, content hash) for every document."""
+        rows = self._rows("SELECT source_key, doc_id, content_hash FROM documents WHERE "
+                          "collection = %s", (self.collection,))
+        return {r["source_key"]: (r["doc_id"], r["content_hash"]) for r in rows}
+
+    def chunk_count(self) -> int:
+        """Chunks in the collection (cached per generation)."""
+        return int(self._per_generation("chunks", lambda: self._values(
+            "SELECT COUNT(*) FROM chunks WHERE collection = %s", (self.collection,))[0]))
+
+    def term_count(self, term: str, cap: int = 20_000) -> int:
+        """How many chunks hold the term (capped: past the cap a term is simply common)."""
+        return self.term_counts([term], cap).get(term, 0)
+
+    def term_counts(self, terms: list[str], cap: int = 20_000) -> dict[str, int]:
+        """term_count for several terms, asked of the database in one query."""
+        lexemes = {term: (keyword_terms(term).split() or [""])[0] for term in terms}
+        self._count_lexemes([x for x in lexemes.values() if x], cap)
+        return {term: self._known_count(x, cap) or 0 if x else 0 for term, x in lexemes.items()}
+
+    def _known_count(self, lexeme: str, cap: int) -> int | None:
+        """A count already known for this generation that answers for `cap`, else None."""
+        known = self._term_counts.get((self.generation, lexeme))
+        if known is None:
+            return None
+        count, counted_to = known
+        return min(count, cap) if count < counted_to or cap <= counted_to else None
+
+    def _count_lexemes(self, lexemes: list[str], cap: int) -> None:
+        missing = sorted({x for x in lexemes if self._known_count(x, cap) is None})
+        if not missing:
+            return
+        if len(self._term_counts) > TERM_CACHE:
+            self._term_counts.clear()
+        rows = self._rows(
+            "SELECT t.lexeme, (SELECT COUNT(*) FROM (SELECT 1 FROM chunks c WHERE c.collection "
+            "= %s AND c.terms @@ t.lexeme::tsquery LIMIT %s) AS hits) AS n FROM unnest(%s::text[]) "
+            "AS t(lexeme)", (self.collection, cap, missing))
+        for row in rows:
+            self._term_counts[(self.generation, row["lexeme"])] = (int(row["n"]), cap)
+
+    # --- searching ---------------------------------------------------------------------------
+
+    def _scope(self, filters: Filters) -> tuple[str, list[Any]]:
+        """The condition on chunks `c` for the filters: restricted chunks by their own flag,
+        other filters as a semi-join on documents of the same collection (so it stays inside
+        one shard when the tables are distributed by collection)."""
+        clauses, args = ["c.collection = %s"], [self.collection]
+        if not filters.include_restricted:
+            clauses.append("NOT c.restricted")
+        if not filters.is_open():
+            where, more = _pg_filter(filters, "d")
+            clauses.append("(c.collection, c.doc_id) IN (SELECT d.collection, d.doc_id FROM "
+                           f"documents d WHERE d.collection = %s AND {where})")
+            args += [self.collection, *more]
+        return " AND ".join(clauses), args
+
+    def vector_search(self, query: np.ndarray, k: int, filters: Filters | None = None
+                      ) -> list[tuple[int, float]]:
+        """Chunk ids by cosine similarity to the query vector (HNSW, approximate), among
+        the chunks the filters allow."""
+        where, args = self._scope(filters or Filters())
+        dimension = self.manifest.dimension
+        vector = f"embedding::halfvec({dimension})"
+        literal = vector_literal(query)
+        rows = self._rows(
+            f"SELECT c.id, {vector} <=> %s::halfvec({dimension}) AS distance FROM chunks c "
+            f"WHERE {where} AND vector_dims(c.embedding) = {dimension} "
+            f"ORDER BY {vector} <=> %s::halfvec({dimension}) LIMIT %s",
+            [literal, *args, literal, k])
+        found = [(int(r["id"]), 1.0 - float(r["distance"])) for r in rows]
+        return sorted(found, key=lambda pair: -pair[1])  # relaxed order: nearly sorted
+
+    def keyword_search(self, query: str, k: int, filters: Filters | None = None
+                       ) -> list[tuple[int, float]]:
+        """Chunk ids by keyword rank (higher is better): each query term's ts_rank weighted
+        by its inverse document frequency, among the chunks the filters allow."""
+        terms = sorted(set(keyword_terms(query).split()))
+        if not terms:
+            return []
+        total = max(1, self.chunk_count())
+        self._count_lexemes(terms, IDF_CAP)
+        weights = [float(np.log(1 + (total + 1) / ((self._known_count(t, IDF_CAP) or 0) + 1)))
+                   for t in terms]
+        where, args = self._scope(filters or Filters())
+        score = " + ".join("%s * ts_rank(c.terms, %s::tsquery, 1)" for _ in terms)
+        score_args = [x for pair in zip(weights, terms, strict=True) for x in pair]
+        rows = self._rows(
+            f"SELECT c.id, {score} AS score FROM chunks c WHERE {where} AND "
+            "c.terms @@ %s::tsquery ORDER BY score DESC, c.id LIMIT %s",
+            [*score_args, *args, " | ".join(terms), k])
+        return [(int(r["id"]), float(r["score"])) for r in rows]
+
+    # --- writing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer(self, ann_threshold: int = 0) -> Iterator[PgWriter]:
+        """The collection's single writer: one transaction, committed on a clean exit."""
+        with connection(self.pool) as conn, conn.transaction():
+            got = conn.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))",
+                               ("assistant:" + self.collection,)).fetchone()
+            if not got or not got[0]:
+                raise IndexBusy(f"collection {self.collection!r} is being written by another "
+                                "process; wait for it to finish and try again")
+            writer = PgWriter(self, conn)
+            yield writer
+            writer.finish()
+        if writer.changed:
+            self.refresh()
+
+    def close(self) -> None:
+        """Nothing to release: connections go back to the process's pool after each call."""
+
+
+class PgWriter:
+    """Applies document puts and removals inside the writer's transaction."""
+
+    def __init__(self, index: PgIndex, conn: Any):
+        self.index = index
+        self.conn = conn
+        self.collection = index.collection
+        self.changed = False
+
+    def put(self, doc: Document, source_key: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Store a document with its chunks and their vectors, replacing any earlier version."""
+        self.remove(doc.doc_id)
+        values: dict[str, Any] = {c: getattr(doc, c, None) for c in db.DOC_COLUMNS}
+        values.update(collection=self.collection, source_key=source_key,
+                      restricted=bool(doc.restricted), page_starts=json.dumps(doc.page_starts),
+                      extra=json.dumps(doc.extra, default=str))
+        self.conn.execute(f"INSERT INTO documents ({', '.join(values)}) VALUES "
+                          f"({', '.join(['%s'] * len(values))})", tuple(values.values()))
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT nextval('chunk_ids') FROM generate_series(1, %s)", (len(chunks),))]
+        title = keyword_terms(doc.title or "")
+        with self.conn.cursor() as cursor:
+            cursor.executemany(
+                'INSERT INTO chunks (collection, id, doc_id, ordinal, start, "end", page_start, '
+                "page_end, section, text, restricted, terms, embedding) VALUES (%s, %s, %s, %s, "
+                "%s, %s, %s, %s, %s, %s, %s, setweight(to_tsvector('simple', %s), 'A') || "
+                "setweight(to_tsvector('simple', %s), 'B') || "
+                "setweight(to_tsvector('simple', %s), 'C'), %s::halfvec)",
+                [(self.collection, chunk_id, c.doc_id, c.ordinal, c.start, c.end, c.page_start,
+                  c.page_end, c.section, c.text, bool(doc.restricted), keyword_terms(c.text),
+                  keyword_terms(c.section or ""), title, vector_literal(v))
+                 for chunk_id, c, v in zip(ids, chunks, vectors, strict=True)])
+        for chunk_id, chunk in zip(ids, chunks, strict=True):
+            chunk.id = chunk_id
+        self.changed = True
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete a document (its chunks go with it); False when it was not there."""
+        gone = self.conn.execute("DELETE FROM documents WHERE collection = %s AND doc_id = %s",
+                                 (self.collection, doc_id)).rowcount
+        self.changed = self.changed or bool(gone)
+        return bool(gone)
+
+    def finish(self) -> None:
+        """Mark a new generation, inside the transaction that commits the changes."""
+        if self.changed:
+            self.conn.execute(
+                "UPDATE collections SET generation = generation + 1, updated_at = now() "
+                "WHERE collection = %s", (self.collection,))
+
+
+def drop_collection(pool: ConnectionPool, collection: str) -> int:
+    """Delete a collection with its documents and chunks; returns how many documents went."""
+    with connection(pool) as conn, conn.transaction():
+        gone = conn.execute("DELETE FROM documents WHERE collection = %s", (collection,)).rowcount
+        conn.execute("DELETE FROM collections WHERE collection = %s", (collection,))
+    return int(gone)
+
+
+def describe_database(pool: ConnectionPool) -> dict[str, Any]:
+    """The schema version and every collection with its model and counts."""
+    with connection(pool) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        version = cursor.execute("SELECT MAX(version) AS v FROM schema_migrations").fetchone()
+        collections = cursor.execute(
+            "SELECT k.collection, k.model, k.generation, (SELECT COUNT(*) FROM documents d "
+            "WHERE d.collection = k.collection) AS documents, (SELECT COUNT(*) FROM chunks c "
+            "WHERE c.collection = k.collection) AS chunks FROM collections k "
+            "ORDER BY k.collection").fetchall()
+    return {"schema_version": version["v"] if version else 0, "collections": collections}
+
+
+def read_pg_manifest(pool: ConnectionPool, collection: str) -> Manifest | None:
+    """What the collection was built with; None when it does not exist."""
+    with connection(pool) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        row = cursor.execute(
+            "SELECT model, dimension, chunking, format_version, generation, created_at, "
+            "updated_at FROM collections WHERE collection = %s", (collection,)).fetchone()
+    if row is None:
+        return None
+    return Manifest(model=row["model"], dimension=row["dimension"], chunking=row["chunking"],
+                    format_version=row["format_version"], vector_index=PgIndex.kind,
+                    generation=row["generation"],
+                    created_at=row["created_at"].isoformat(timespec="seconds"),
+                    updated_at=row["updated_at"].isoformat(timespec="seconds"))

@@ -1,0 +1,148 @@
+"""PostgreSQL as a shared store: two live servers over one database, collections kept
+apart, one writer at a time, and clear errors when the database cannot serve."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from conftest import CORPUS, HASHING_MODEL, cli, new_database, private_copy
+from psycopg.conninfo import make_conninfo
+from test_bots import (  # noqa: F401  (fake: the stand-in for Slack's Web API, a fixture)
+    BOT_USER,
+    QUESTION,
+    SIGNING_SECRET,
+    FakeService,
+    event,
+    fake,
+    slack_signed,
+)
+from test_server import LiveServer, wait_for_job
+
+from assistant.config import Settings, get_settings
+from assistant.errors import IndexBusy, IndexMismatch, StoreUnavailable
+from assistant.ingest import ingest, open_index
+from assistant.service import Assistant
+
+KEYS = "reader1=read,writer1=read+write"
+
+
+@pytest.fixture(scope="module")
+def pair(seed_postgres: Settings, fake: FakeService,  # noqa: F811
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers, each with its own folder, over one copy of the seed database."""
+    shared = private_copy(seed_postgres, tmp_path_factory.mktemp("shared"))
+    servers = []
+    for name in ("a", "b"):
+        settings = shared.model_copy(update={
+            "index": tmp_path_factory.mktemp(name) / "index", "slack_signing_secret":
+            SIGNING_SECRET, "slack_bot_token": "xoxb-test", "slack_api_url": f"{fake.url}/api/"})
+        servers.append(LiveServer(settings, KEYS))
+    yield servers[0], servers[1]
+    for server in servers:
+        server.stop()
+
+
+def test_an_upload_through_one_server_is_answered_by_the_other(
+        pair: tuple[LiveServer, LiveServer]) -> None:
+    one, other = pair
+    note = b"The Harbour Board agreed to dredge the Quillmouth channel in spring 2027."
+    created = one.client("writer1").post("/v1/documents",
+                                         files=[("files", ("harbour.txt", note))]).json()
+    job = wait_for_job(other.client("writer1"), created["job_id"])  # reported by the other
+    assert job["files"][0]["status"] == "added"
+    answer = other.client("reader1").post(
+        "/v1/chat", json={"message": "When will the Quillmouth channel be dredged?"}).json()
+    assert "spring 2027" in answer["answer"]
+    assert answer["citations"][0]["doc_id"] == job["files"][0]["doc_id"]
+
+
+def test_a_conversation_started_on_one_server_continues_on_the_other(
+        pair: tuple[LiveServer, LiveServer]) -> None:
+    one, other = pair
+    first = one.client("reader1").post(
+        "/v1/chat", json={"message": "What does BOOST stand for?"}).json()
+    follow = other.client("reader1").post(
+        "/v1/chat", json={"message": "Who runs it?",
+                          "conversation_id": first["conversation_id"]})
+    assert follow.status_code == 200
+    history = other.client("reader1").get(
+        f"/v1/conversations/{first['conversation_id']}").json()
+    assert [t["question"] for t in history["turns"]] == ["What does BOOST stand for?",
+                                                        "Who runs it?"]
+
+
+def test_a_slack_retry_delivered_to_the_other_server_is_answered_once(
+        pair: tuple[LiveServer, LiveServer], fake: FakeService) -> None:  # noqa: F811
+    one, other = pair
+    ts = f"{time.time():.6f}"
+    body = event(f"<@{BOT_USER}> {QUESTION}", ts)
+    retry = slack_signed(body) | {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    for server, headers in ((one, slack_signed(body)), (other, retry)):
+        response = httpx.post(f"{server.url}/slack/events", content=body, timeout=30,
+                              headers={"content-type": "application/json", **headers})
+        assert response.status_code == 200
+    fake.sent("chat.postMessage", 1)
+    time.sleep(2)  # time for a second answer, were one coming
+    answers = [r for r in fake.sent("chat.postMessage", 1) if r["json"].get("thread_ts") == ts]
+    assert len(answers) == 1
+
+
+def test_collections_in_one_database_are_kept_apart(postgres: str, tmp_path: Path) -> None:
+    url = new_database(postgres)
+    base = Settings(index=tmp_path / "index", model=HASHING_MODEL, progress=False,
+                    database_url=url)
+    demo, other = (base.model_copy(update={"collection": name}) for name in ("demo", "york"))
+    ingest([CORPUS], demo)
+    note = tmp_path / "york.txt"
+    note.write_text("York's Planning Committee refused the Quillfeather depot extension.")
+    ingest([note], other)
+    for settings, documents in ((demo, 5), (other, 1)):
+        assistant = Assistant(settings)
+        assert assistant.stats()["documents"] == documents
+        found = {p.doc_id for p in assistant.search("Quillfeather depot extension", 8)}
+        assert ("york" in found) == (settings is other)
+        assistant.close()
+
+
+def test_one_writer_at_a_time_and_a_model_mismatch_is_named(postgres: str,
+                                                            tmp_path: Path) -> None:
+    settings = Settings(index=tmp_path / "index", model=HASHING_MODEL, progress=False,
+                        database_url=new_database(postgres))
+    ingest([CORPUS], settings)
+    index = open_index(settings)
+    with index.writer(), pytest.raises(IndexBusy, match="being written"), open_index(settings).writer():
+        pass
+    bundled = settings.model_copy(update={"model": Settings().model})
+    with pytest.raises(IndexMismatch, match="drop-collection"):
+        open_index(bundled)
+
+
+def test_an_unreachable_database_is_named_with_what_to_do(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("ASSISTANT_DATABASE_TIMEOUT", "2")
+    get_settings.cache_clear()  # the CLI reads the environment once per process
+    try:
+        result = cli("stats", "--index", str(tmp_path / "index"))
+    finally:
+        get_settings.cache_clear()
+    assert result.returncode == 2
+    assert "cannot reach PostgreSQL at postgresql://nobody@127.0.0.1:9/none" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_user_who_may_not_create_the_schema_is_told_why(postgres: str,
+                                                          tmp_path: Path) -> None:
+    url = new_database(postgres)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE ROLE clerk LOGIN")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    settings = Settings(index=tmp_path / "index", model=HASHING_MODEL, progress=False,
+                        database_url=make_conninfo(url, user="clerk"))
+    with pytest.raises(StoreUnavailable, match="CREATE EXTENSION vector"):
+        ingest([CORPUS], settings)
