@@ -3,6 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 QUESTION ?= What case management system does the London CRC use?
+# options for the benchmarks, e.g. make bench-query BENCH_ARGS="--backend postgres"
+BENCH_ARGS ?=
 
 .PHONY: install demo test lint eval serve bench bench-ingest bench-query bench-api teams-package screenshots clean
 
@@ -29,16 +31,16 @@ lint: install
 	$(BIN)/mypy assistant
 
 bench-ingest: install
-	$(BIN)/python scripts/bench_ingest.py
+	$(BIN)/python scripts/bench_ingest.py $(BENCH_ARGS)
 
 eval: install
 	$(BIN)/assistant eval
 
 bench-query: install
-	$(BIN)/python scripts/bench_query.py
+	$(BIN)/python scripts/bench_query.py $(BENCH_ARGS)
 
 bench-api: install
-	$(BIN)/python scripts/bench_api.py
+	$(BIN)/python scripts/bench_api.py $(BENCH_ARGS)
 
 serve: install
 	$(BIN)/assistant serve

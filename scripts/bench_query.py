@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.ingest import chunking_settings, get_embedder, ingest
-from assistant.service import Assistant, drop_store
+from assistant.service import Assistant
 from assistant.store import Index
 from assistant.store import db as store_db
 from assistant.store.manifest import write_manifest
@@ -42,6 +42,9 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
                         help="postgres: ASSISTANT_DATABASE_URL, else a bundled PostgreSQL "
                              "started in --work (HNSW index; its build time, disk and RSS too)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="postgres: measure a collection of the size left by an earlier "
+                             "run (with --keep) instead of loading it again")
     parser.add_argument("--restricted", type=float, default=0.01,
                         help="then mark this share of documents restricted and measure again "
                              "for a caller without the scope (0: skip)")
@@ -56,8 +59,8 @@ def main() -> int:
         target = args.work / f"query-{size}"
         started = time.perf_counter()
         if args.backend == "postgres":
-            measured = _postgres_settings(args.work, target, size)
-            extra = bench_postgres.build(measured, source, size)
+            measured = _postgres_settings(args.work, target, size, args.reuse)
+            extra = bench_postgres.build(measured, source, size, args.reuse)
         else:
             measured, extra = settings.model_copy(update={"index": target}), {}
             _build(target, source, size, settings)
@@ -71,8 +74,6 @@ def main() -> int:
             results.append(result)
         if not args.keep:
             shutil.rmtree(target, ignore_errors=True)
-            if args.backend == "postgres":
-                drop_store(measured)
     print(json.dumps(results))
     return 0
 
@@ -147,10 +148,12 @@ def _restrict(target: Path, share: float) -> float:
     return marked / total
 
 
-def _postgres_settings(work: Path, target: Path, size: int) -> Settings:
+def _postgres_settings(work: Path, target: Path, size: int, reuse: bool) -> Settings:
     """Settings for a collection of this size in ASSISTANT_DATABASE_URL's database, or in a
     bundled PostgreSQL run in the work folder."""
-    url = Settings().database_url or bench_postgres.local_server(work / "postgres")
+    url = Settings().database_url or bench_postgres.local_server(work / "postgres",
+                                                                 fresh=not reuse)
+    # (with your own ASSISTANT_DATABASE_URL the collection bench-SIZE is replaced in it)
     return Settings(index=target, progress=False, database_url=url,
                     collection=f"bench-{size}", embedding_backend="torch")
 

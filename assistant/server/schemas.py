@@ -172,5 +172,5 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (409, "The index is being written by another process; try again"),
         (413, "Over a size limit"),
         (429, "Over the key's rate limit, or the upload queue is full; see Retry-After"),
-        (503, "No index yet, or it does not match the model"))
+        (503, "No index yet, it does not match the model, or the database is unavailable"))
 }

@@ -55,8 +55,10 @@ class Index(PerGeneration):
         chunking: dict[str, Any] | None = None,
         create: bool = False,
         nprobe: int = 24,
+        check: bool = True,
     ) -> Index:
-        """Open the index in directory, checking its manifest; create it when asked."""
+        """Open the index in directory, checking its manifest (unless `check` is off: to
+        read whatever it was built with); create it when asked."""
         directory = Path(directory)
         manifest = read_manifest(directory)
         if manifest is None:
@@ -71,7 +73,8 @@ class Index(PerGeneration):
             db.create_schema(conn)
             write_manifest(directory, manifest)
             return cls(directory, conn, manifest, nprobe)
-        manifest.check(directory, model, dimension)
+        if check:
+            manifest.check(directory, model, dimension)
         if not (directory / DATABASE).is_file():
             raise IndexMissing(f"index at {directory} has a manifest but no {DATABASE}; rebuild it")
         return cls(directory, db.connect(directory / DATABASE), manifest, nprobe)

@@ -68,6 +68,13 @@ MIGRATIONS: list[str] = [
         job_id text PRIMARY KEY, status text NOT NULL, files jsonb NOT NULL,
         error text, updated_at timestamptz NOT NULL DEFAULT now());
     """,
+    # 4: tokens per chunk, BM25's document length (counted from the stored positions)
+    """
+    ALTER TABLE chunks ADD COLUMN n_tokens integer;
+    UPDATE chunks SET n_tokens = (SELECT COALESCE(SUM(array_length(positions, 1)), 0)
+                                  FROM unnest(terms));
+    ALTER TABLE chunks ALTER COLUMN n_tokens SET NOT NULL;
+    """,
 ]
 LOCK_KEY = 7_316_482_019  # pg_advisory_xact_lock key held while migrating
 

@@ -59,8 +59,19 @@ class _Borrowed:
                 f"{self.pool.timeout:.0f} s: the server is down or every connection is busy; "
                 "check it is running, or raise ASSISTANT_DATABASE_POOL") from exc
 
-    def __exit__(self, *exc: Any) -> None:
-        self.inner.__exit__(*exc)
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        self.inner.__exit__(kind, error, trace)
+        if isinstance(error, psycopg.errors.QueryCanceled):
+            raise StoreUnavailable(
+                "PostgreSQL cancelled a statement at its time limit (six times "
+                "ASSISTANT_DATABASE_TIMEOUT); the database is overloaded or the archive needs "
+                "a longer limit") from error
+        if isinstance(error, psycopg.OperationalError):  # the server went away mid-statement
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise StoreUnavailable(
+                f"lost the connection to PostgreSQL ({redact(str(self.pool.conninfo))}): "
+                f"{reason}; check the server is running (the next request reconnects)"
+            ) from error
 
 
 def close_pool(url: str) -> None:

@@ -65,6 +65,18 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def by_ids(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of these ids, in order."""
+        inner: Any = faiss.downcast_index(self.index)
+        holder: Any = self.index
+        if isinstance(inner, faiss.IndexIVF):  # IVF finds a vector by id through a hash map
+            direct: Any = faiss.DirectMap  # type: ignore[attr-defined]
+            if inner.direct_map.type == direct.NoMap:
+                inner.set_direct_map_type(direct.Hashtable)
+            holder = inner
+        found = [holder.reconstruct(int(i)) for i in ids]
+        return np.vstack(found) if found else np.zeros((0, self.dimension), dtype=np.float32)
+
     def vectors_and_ids(self) -> tuple[np.ndarray, np.ndarray]:
         """Every stored vector of an exact index with its id (to rebuild it as IVF)."""
         inner: Any = faiss.downcast_index(self.index)
