@@ -30,7 +30,7 @@ from .chunking import line_sentence_spans
 from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation
-from .text import PHRASING_WORDS, content_terms, stem, stems
+from .text import PHRASING_WORDS, content_terms, stem, stems, tokens
 from .units import FIELD_LINE, answer_type, evidence_units, is_bare, list_end
 
 # How much a term lent by an earlier turn counts against the follow-up's own words. Chosen on
@@ -72,11 +72,15 @@ def compose(
     context_terms: list[str] | None = None,
     model: AnswerModel | None = None,
     meaning: Meaning | None = None,
+    said: list[tuple[str, int, int]] | None = None,
 ) -> Answer:
     """Choose, order and cite the units that answer the question, or decline when the answer
-    model gives none of them the probability its threshold asks."""
+    model gives none of them the probability its threshold asks. `said` holds the spans the
+    previous answer quoted (doc_id, start, end) when this question follows it up."""
     model = model or load_model()
     candidates = rank_candidates(question, passages, idf, context_terms, model, meaning)
+    if said:
+        candidates = _news(question, candidates, said)
     if answerable_probability(question, candidates, model) < model.refusal.threshold(question):
         return _decline(passages, conversation_id)
     kind = question_kind(question)
@@ -90,6 +94,23 @@ def compose(
     text = " ".join(f"{_tidy(c.quote)} [{c.n}]" for c in citations)
     return Answer(answer=text, answerable=True, conversation_id=conversation_id,
                   citations=citations)
+
+
+def _news(question: str, candidates: list[_Candidate],
+          said: list[tuple[str, int, int]]) -> list[_Candidate]:
+    """A follow-up asks for something the last answer did not say: a unit it already quoted
+    stays a candidate only if it holds one of the follow-up's own words ("Which ward does he
+    represent?" may be answered by the row that named him; "Who proposed that?" is not
+    answered by the resolution it points at)."""
+    own = set(stems(content_terms(question)))
+
+    def repeats(candidate: _Candidate) -> bool:
+        document = candidate.passage.doc_id
+        quoted = any(doc_id == document and start < candidate.end and candidate.start < end
+                     for doc_id, start, end in said)
+        return quoted and not own & set(stems(tokens(candidate.quote_text())))
+
+    return [c for c in candidates if not repeats(c)]
 
 
 def answerable_probability(question: str, candidates: list[_Candidate],

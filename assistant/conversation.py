@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .answer_model import SUMMARY, question_kind
@@ -95,6 +95,8 @@ class FollowUp:
     # True when the question points back ("that CRC"); a short question that does not may
     # still stand alone ("What does BOOST stand for?"), so it is tried alone first.
     points_back: bool = True
+    # what the earlier answer quoted: (doc_id, start, end)
+    said: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
@@ -116,7 +118,8 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     named = answer_entities(citations[0]["quote"]) if citations and factual else []
     context = " ".join([context, *named])
     terms = [t for t in content_terms(context) if t not in own_terms]
-    return FollowUp(context, terms, list(dict.fromkeys(cited)), points_back)
+    said = [(c["doc_id"], c["start"], c["end"]) for c in citations]
+    return FollowUp(context, terms, list(dict.fromkeys(cited)), points_back, said)
 
 
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+|[A-Z]\s+)?"

@@ -254,7 +254,8 @@ class Assistant:
         idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
         answer = compose(question, passages, idf, conversation_id,
                          follow_up.terms if follow_up else None,
-                         meaning=self.meaning(question, vector))
+                         meaning=self.meaning(question, vector),
+                         said=follow_up.said if follow_up else None)
         return answer, plan.text, passages
 
     def conversation(self, conversation_id: str, owner: str = LOCAL_OWNER,

@@ -240,3 +240,32 @@ def test_cli_ask_search_json_and_batch(seed_index: Settings) -> None:
                                         "text", "score"}
     many = cli("search", "--index", index, stdin="BOOST\nOmnia\n").stdout.splitlines()
     assert [json.loads(line)["query"] for line in many] == ["BOOST", "Omnia"]
+
+
+def test_a_follow_up_asks_for_something_the_last_answer_did_not_say(settings: Settings,
+                                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "minutes"
+    folder.mkdir()
+    (folder / "allotments.txt").write_text(
+        "Minutes of the Allotments Working Group, 4 March 2026\n\n"
+        "Item 5. Chair of the group\n\n"
+        "RESOLVED: That Councillor Ann Hale be appointed chair of the Allotments Working "
+        "Group for the coming year.\n\n"
+        "Proposed by Councillor Tom Reed and seconded by Councillor Jo Mills; carried "
+        "unanimously.\n\n"
+        "Item 6. Members\n\n"
+        "Councillor Ann Hale represents Riverside ward and has served on the council since "
+        "2019.\n\n"
+        "Item 7. Water supply\n\n"
+        "The group noted that the standpipes at the Mill Lane site would be replaced in "
+        "April.\n")
+    ingest([folder], settings)
+    service = Assistant(settings)
+    try:
+        first = service.ask("Who was appointed chair of the Allotments Working Group?")
+        assert "Ann Hale" in first.answer
+        proposer = service.ask("Who proposed that?", first.conversation_id)
+        assert proposer.answerable and "Tom Reed" in proposer.answer
+        assert "RESOLVED" not in proposer.answer  # not the resolution it points back at
+    finally:
+        service.close()
