@@ -24,8 +24,8 @@ from .progress import IngestProgress, show_progress
 from .records import Chunk, Document, FileResult, IngestReport
 from .store import Index, Manifest, PgIndex, PgWriter, Store, Writer
 from .store.manifest import read_manifest
+from .store.pgcollection import read_pg_manifest
 from .store.pgpool import pool_for
-from .store.postgres import read_pg_manifest
 from .store.vector_cache import VectorCache
 
 CHUNKER_VERSION = 1

@@ -80,7 +80,7 @@ def _database(source: Path) -> dict[str, str]:
     sys.path.insert(0, str(Path(__file__).parent))
     import bench_postgres
 
-    from assistant.service import drop_store, import_index
+    from assistant.storage import drop_store, import_index
 
     url = Settings().database_url or bench_postgres.local_server(ROOT / ".bench/postgres")
     settings = Settings(index=source, progress=False, database_url=url, collection="bench-api")

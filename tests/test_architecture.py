@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 # Each module's layer, by the first name under assistant/ that matches.
 LAYERS = {
     "interface": ("cli", "server", "bots", "__main__"),
-    "facade": ("service", "evaluation", "render"),
+    "facade": ("service", "storage", "evaluation", "render"),
     "pipeline": ("loaders", "parsing", "chunking", "embedding", "embedding_onnx", "progress",
                  "units",
                  "answer_model",

@@ -150,7 +150,7 @@ def test_a_user_who_may_not_create_the_schema_is_told_why(postgres: str,
 
 def test_an_index_folder_moves_into_the_database_without_embedding_again(
         seed_index: Settings, postgres: str, tmp_path: Path) -> None:
-    from assistant.service import import_index
+    from assistant.storage import import_index
 
     settings = seed_index.model_copy(update={"index": tmp_path / "index",
                                              "database_url": new_database(postgres)})

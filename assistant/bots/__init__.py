@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
-from ..service import state_db
+from ..storage import state_db
 from .chat import AnswerSource, Authorize
 from .store import BOTS_FILE, VERDICTS, BotStore
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..service import StateDb, now
+from ..storage import StateDb, now
 
 BOTS_FILE = "bots.sqlite"
 VERDICTS = ("helpful", "not_helpful")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..service import database_status, drop_store, import_index
+from ..storage import database_status, drop_store, import_index
 from .base import _EXTENSIONS, command, emit
 
 DATA = Path(".postgres")

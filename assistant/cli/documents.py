@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from ..config import Settings
-from ..service import Assistant, index_location
+from ..service import Assistant
+from ..storage import index_location
 from .base import command, emit
 
 

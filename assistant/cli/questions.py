@@ -148,7 +148,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from ..evaluation import format_table, qmsum_answers, qmsum_eval, read_jsonl, seed_eval
-    from ..service import drop_store
+    from ..storage import drop_store
 
     quiet = settings.model_copy(update={"progress": False})
     report: dict[str, Any] = {}
@@ -203,7 +203,7 @@ def _print_question_set(title: str, result: Any) -> None:
 @command("feedback")
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:
     from ..bots.store import BOTS_FILE, BotStore
-    from ..service import state_db
+    from ..storage import state_db
 
     store = BotStore(state_db(settings, BOTS_FILE))
     try:

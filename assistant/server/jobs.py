@@ -18,7 +18,8 @@ from typing import Any
 from ..errors import AssistantError, Busy
 from ..records import SIDECAR_SUFFIX as SIDECAR
 from ..records import IngestReport
-from ..service import Assistant, now, state_db
+from ..service import Assistant
+from ..storage import now, state_db
 
 log = logging.getLogger("assistant.server.jobs")
 UPLOADS = "uploads"

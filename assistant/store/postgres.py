@@ -6,9 +6,9 @@ committed state, and a writer holds the collection's advisory lock for its one t
 so a kill mid-ingest rolls back and readers never see half of it.
 
 Keyword search reads the same stems as the embedded index (`text.stems`, SQLite's porter),
-stored as a tsvector under the 'simple' configuration with title and section weighted as
-FTS5's BM25 weights them. PostgreSQL's ts_rank knows no document frequency, so each
-query term's rank is weighted by its inverse document frequency, as BM25 would.
+stored as a tsvector under the 'simple' configuration with the text, section and title
+weighted A, B and C, and scores BM25 as FTS5 does (`keyword_search`). Writing is in
+`pgcollection`.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from psycopg_pool import ConnectionPool
 
 from ..errors import IndexBusy, IndexMissing
 from ..records import Chunk, Document, Filters
-from ..text import stems, tokens
 from . import db
 from .db import PerGeneration
 from .manifest import FORMAT_VERSION, Manifest
 from .migrations import vector_index_sql
+from .pgcollection import VECTOR_INDEX, PgWriter, keyword_terms, read_pg_manifest, vector_literal
 from .pgpool import connection, pool_for, redact
 
 _DOCUMENT = ("doc_id, source, format, title, doc_type, committee, meeting_date, publication_date, "
@@ -48,25 +48,10 @@ def _pg_filter(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
     return db.filter_sql(filters, alias, mark="%s", like="ILIKE")
 
 
-def vector_literal(vector: np.ndarray) -> str:
-    """A vector as pgvector's text form."""
-    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32).tolist()) + "]"
-
-
-def keyword_terms(text: str) -> str:
-    """The text's stems, space-separated, as the tsvector keeps them."""
-    return " ".join(stems(tokens(text)))
-
-
-def _count(*texts: str) -> int:
-    """Tokens in the stems of the fields (BM25's document length, as FTS5 counts it)."""
-    return sum(len(text.split()) for text in texts)
-
-
 class PgIndex(PerGeneration):
     """The index of one collection in a PostgreSQL database."""
 
-    kind = "hnsw"
+    kind = VECTOR_INDEX
 
     def __init__(self, url: str, collection: str, directory: Path, manifest: Manifest,
                  pool: ConnectionPool):
@@ -372,7 +357,7 @@ class PgIndex(PerGeneration):
             if not got or not got[0]:
                 raise IndexBusy(f"collection {self.collection!r} is being written by another "
                                 "process; wait for it to finish and try again")
-            writer = PgWriter(self, conn)
+            writer = PgWriter(self.collection, conn)
             yield writer
             writer.finish()
         if writer.changed:
@@ -382,93 +367,3 @@ class PgIndex(PerGeneration):
         """Nothing to release: connections go back to the process's pool after each call."""
 
 
-class PgWriter:
-    """Applies document puts and removals inside the writer's transaction."""
-
-    def __init__(self, index: PgIndex, conn: Any):
-        self.index = index
-        self.conn = conn
-        self.collection = index.collection
-        self.changed = False
-
-    def put(self, doc: Document, source_key: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Store a document with its chunks and their vectors, replacing any earlier version."""
-        self.remove(doc.doc_id)
-        values: dict[str, Any] = {c: getattr(doc, c, None) for c in db.DOC_COLUMNS}
-        values.update(collection=self.collection, source_key=source_key,
-                      restricted=bool(doc.restricted), page_starts=json.dumps(doc.page_starts),
-                      extra=json.dumps(doc.extra, default=str))
-        self.conn.execute(f"INSERT INTO documents ({', '.join(values)}) VALUES "
-                          f"({', '.join(['%s'] * len(values))})", tuple(values.values()))
-        ids = [r[0] for r in self.conn.execute(
-            "SELECT nextval('chunk_ids') FROM generate_series(1, %s)", (len(chunks),))]
-        title = keyword_terms(doc.title or "")
-        with self.conn.cursor() as cursor:
-            cursor.executemany(
-                'INSERT INTO chunks (collection, id, doc_id, ordinal, start, "end", page_start, '
-                "page_end, section, text, restricted, terms, n_tokens, embedding) VALUES (%s, "
-                "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, setweight(to_tsvector('simple', %s), "
-                "'A') || setweight(to_tsvector('simple', %s), 'B') || "
-                "setweight(to_tsvector('simple', %s), 'C'), %s, %s::halfvec)",
-                [(self.collection, chunk_id, c.doc_id, c.ordinal, c.start, c.end, c.page_start,
-                  c.page_end, c.section, c.text, bool(doc.restricted), text, section, title,
-                  _count(text, section, title), vector_literal(v))
-                 for chunk_id, c, v, text, section in zip(
-                     ids, chunks, vectors, (keyword_terms(c.text) for c in chunks),
-                     (keyword_terms(c.section or "") for c in chunks), strict=True)])
-        for chunk_id, chunk in zip(ids, chunks, strict=True):
-            chunk.id = chunk_id
-        self.changed = True
-
-    def remove(self, doc_id: str) -> bool:
-        """Delete a document (its chunks go with it); False when it was not there."""
-        gone = self.conn.execute("DELETE FROM documents WHERE collection = %s AND doc_id = %s",
-                                 (self.collection, doc_id)).rowcount
-        self.changed = self.changed or bool(gone)
-        return bool(gone)
-
-    def finish(self) -> None:
-        """Mark a new generation, inside the transaction that commits the changes."""
-        if self.changed:
-            self.conn.execute(
-                "UPDATE collections SET generation = generation + 1, updated_at = now() "
-                "WHERE collection = %s", (self.collection,))
-
-
-def drop_collection(pool: ConnectionPool, collection: str) -> int:
-    """Delete a collection with its documents and chunks; returns how many documents went."""
-    with connection(pool) as conn, conn.transaction():
-        conn.execute("SET LOCAL statement_timeout = 0")  # a large archive takes a while
-        conn.execute("DELETE FROM chunks WHERE collection = %s", (collection,))
-        gone = conn.execute("DELETE FROM documents WHERE collection = %s", (collection,)).rowcount
-        conn.execute("DELETE FROM collections WHERE collection = %s", (collection,))
-    return int(gone)
-
-
-def describe_database(pool: ConnectionPool) -> dict[str, Any]:
-    """The schema version and every collection with its model and counts."""
-    with connection(pool) as conn, conn.cursor(row_factory=dict_row) as cursor:
-        version = cursor.execute("SELECT MAX(version) AS v FROM schema_migrations").fetchone()
-        collections = cursor.execute(
-            "SELECT k.collection, k.model, k.generation, COALESCE(d.n, 0) AS documents, "
-            "COALESCE(c.n, 0) AS chunks FROM collections k "
-            "LEFT JOIN (SELECT collection, COUNT(*) AS n FROM documents GROUP BY collection) d "
-            "USING (collection) "
-            "LEFT JOIN (SELECT collection, COUNT(*) AS n FROM chunks GROUP BY collection) c "
-            "USING (collection) ORDER BY k.collection").fetchall()
-    return {"schema_version": version["v"] if version else 0, "collections": collections}
-
-
-def read_pg_manifest(pool: ConnectionPool, collection: str) -> Manifest | None:
-    """What the collection was built with; None when it does not exist."""
-    with connection(pool) as conn, conn.cursor(row_factory=dict_row) as cursor:
-        row = cursor.execute(
-            "SELECT model, dimension, chunking, format_version, generation, created_at, "
-            "updated_at FROM collections WHERE collection = %s", (collection,)).fetchone()
-    if row is None:
-        return None
-    return Manifest(model=row["model"], dimension=row["dimension"], chunking=row["chunking"],
-                    format_version=row["format_version"], vector_index=PgIndex.kind,
-                    generation=row["generation"],
-                    created_at=row["created_at"].isoformat(timespec="seconds"),
-                    updated_at=row["updated_at"].isoformat(timespec="seconds"))
