@@ -207,3 +207,28 @@ def test_keyword_ranking_matches_the_embedded_store(seed_index: Settings, seed_p
         rankings.append([(chunks[i].doc_id, chunks[i].ordinal) for i, _ in hits])
         index.close()
     assert rankings[0] and rankings[0] == rankings[1]
+
+
+def test_the_db_commands_report_import_and_drop(seed_index: Settings, postgres: str,
+                                                tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", new_database(postgres))
+    monkeypatch.setenv("ASSISTANT_COLLECTION", "barnet")
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
+    get_settings.cache_clear()  # the CLI reads the environment once per process
+    try:
+        imported = cli("db", "import", str(seed_index.index))
+        assert imported.returncode == 0 and "Copied 5 documents" in imported.stdout
+        status = cli("db", "status")
+        assert "schema version: 4" in status.stdout
+        assert "collection barnet: 5 documents, 49 chunks" in status.stdout
+        assert "Omnia" in cli("ask", "What case management system does the London CRC use?").stdout
+        dropped = cli("db", "drop-collection", "barnet")
+        assert dropped.returncode == 0 and "(5 documents)" in dropped.stdout
+        assert "collection barnet" not in cli("db", "status").stdout
+        monkeypatch.delenv("ASSISTANT_DATABASE_URL")
+        get_settings.cache_clear()
+        missing = cli("db", "status")
+        assert missing.returncode == 2 and "ASSISTANT_DATABASE_URL is not set" in missing.stderr
+    finally:
+        get_settings.cache_clear()
