@@ -70,8 +70,7 @@ class ConversationStore:
             "INSERT INTO turns (conversation_id, n, question, query, answer, owner, created_at) "
             "VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?), "
             "?, ?, ?, ?, ?)",
-            (conversation_id, conversation_id, question, query, json.dumps(answer), owner,
-             now()[:19]))
+            (conversation_id, conversation_id, question, query, json.dumps(answer), owner, now()))
 
     def close(self) -> None:
         self.db.close()

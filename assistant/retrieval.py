@@ -15,7 +15,7 @@ import numpy as np
 from .embedding import TextEncoder
 from .records import Chunk, Document, Filters
 from .schema import SearchResult
-from .store import Store
+from .store import TERM_COUNT_CAP, Store
 from .text import PHRASING_WORDS, content_terms
 
 RRF_K = 60
@@ -24,7 +24,6 @@ CANDIDATES = 60
 # 0.815 at 1:1.5, 0.812 at 1:2); names, roles and numbers carry these questions.
 FUSION_WEIGHTS = [1.0, 1.5]
 COMMON_TERM_FLOOR = 1000
-IDF_CAP = 20_000  # what the answer's term weights count to (term_count's default)
 # Words every kind of body uses; naming one ("the board") does not pick out a committee.
 BODY_WORDS = frozenset({"board", "committee", "council", "panel", "group", "forum", "cabinet",
                         "partnership", "subcommittee", "sub", "meeting", "select", "scrutiny",
@@ -123,7 +122,7 @@ class Retriever:
         term in more than 0.5% of chunks (and 1,000 of them) adds cost but little weight.
         (Counted to the cap the answer's term weights use, so they are counted once.)"""
         cap = max(COMMON_TERM_FLOOR, self.index.chunk_count() // 200)
-        counts = self.index.term_counts(terms, max(cap, IDF_CAP))
+        counts = self.index.term_counts(terms, max(cap, TERM_COUNT_CAP))
         return [t for t in terms if counts[t] < cap]
 
     def _named_committees(self, question: str) -> list[str]:

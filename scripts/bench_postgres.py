@@ -23,7 +23,7 @@ from assistant.ingest import chunking_settings
 from assistant.storage import drop_store
 from assistant.store import PgIndex
 from assistant.store.migrations import vector_index_sql
-from assistant.store.pgcollection import keyword_terms
+from assistant.store.pgcollection import keyword_terms, vector_literal
 from assistant.store.pgpool import close_pools, connection
 
 DIMENSION = 384
@@ -89,7 +89,7 @@ def build(settings: Settings, source: dict[str, Any], size: int,
                         out.write_row((settings.collection, made, chunk["doc_id"] + suffix,
                                        chunk["ordinal"], chunk["start"], chunk["end"],
                                        chunk["section"], chunk["text"], *terms[n],
-                                       "[" + ",".join(f"{x:.5f}" for x in vector) + "]"))
+                                       vector_literal(vector)))
                 copy += 1
             conn.execute("SELECT setval('chunk_ids', GREATEST(%s, (SELECT last_value FROM "
                          "chunk_ids)))", (size,))

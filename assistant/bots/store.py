@@ -65,10 +65,10 @@ class BotStore:
             return True
         with self.db.transaction():
             self.db.run("DELETE FROM deliveries WHERE received_at < ?",
-                        (now(timedelta(days=2))[:19],))
+                        (now(timedelta(days=2)),))
             fresh = [self.db.run(
                 "INSERT INTO deliveries (platform, delivery_id, received_at) VALUES (?, ?, ?) "
-                "ON CONFLICT DO NOTHING", (platform, delivery_id, now()[:19])) == 1
+                "ON CONFLICT DO NOTHING", (platform, delivery_id, now())) == 1
                 for delivery_id in delivery_ids]
         return all(fresh)
 
@@ -79,7 +79,7 @@ class BotStore:
         self.db.run(
             "INSERT INTO answers (answer_id, platform, conversation_id, question, answer, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (answer_id, platform, conversation_id, question, json.dumps(answer), now()[:19]))
+            (answer_id, platform, conversation_id, question, json.dumps(answer), now()))
         return answer_id
 
     def record_feedback(self, answer_id: str, user: str, verdict: str) -> bool:
@@ -92,7 +92,7 @@ class BotStore:
             self.db.run(
                 'INSERT INTO feedback (answer_id, "user", verdict, created_at) VALUES (?, ?, ?, ?) '
                 'ON CONFLICT (answer_id, "user") DO UPDATE SET verdict = excluded.verdict, '
-                "created_at = excluded.created_at", (answer_id, user, verdict, now()))
+                "created_at = excluded.created_at", (answer_id, user, verdict, now(precise=True)))
         return True
 
     def feedback(self, verdict: str | None = None, limit: int = 1000) -> list[Feedback]:

@@ -125,7 +125,7 @@ class JobQueue:
             "INSERT INTO jobs (job_id, status, files, error, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, files = excluded.files, "
             "error = excluded.error, updated_at = excluded.updated_at",
-            (job.job_id, job.status, files, job.error, now()))
+            (job.job_id, job.status, files, job.error, now(precise=True)))
 
     def _run(self) -> None:
         while True:

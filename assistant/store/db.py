@@ -80,6 +80,10 @@ def document_from_row(row: Any) -> Document:
     )
 
 
+TERM_COUNT_CAP = 20_000  # counts past this make no difference to a term's weight
+TERM_CACHE = 50_000  # term counts kept per index before the cache starts again
+
+
 class PerGeneration:
     """Values worked out once per committed generation of an index (either backend)."""
 

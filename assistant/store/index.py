@@ -43,6 +43,7 @@ class Index(PerGeneration):
         self.generation = -1
         self._term_counts: dict[tuple[int, str, int], int] = {}
         self._cache: dict[str, tuple[int, Any]] = {}
+        self._last_selection: tuple[Any, Selection | None] = (None, None)
         self.vectors = VectorIndex.empty(manifest.dimension, nprobe)
         self.refresh()
 
@@ -227,12 +228,9 @@ class Index(PerGeneration):
             (match, k if selection is None else selection.room(k)),
         )
         hits = [(int(r[0]), float(r[1])) for r in rows]
-        if selection is not None:
-            admitted = set(selection.admit([i for i, _ in hits]))
-            hits = [(i, s) for i, s in hits if i in admitted]
-        return hits[:k]
+        return (hits if selection is None else selection.keep(hits))[:k]
 
-    def term_count(self, term: str, cap: int = 20_000) -> int:
+    def term_count(self, term: str, cap: int = db.TERM_COUNT_CAP) -> int:
         """How many chunks hold the term (capped: past the cap a term is simply common)."""
         key = (self.generation, term, cap)
         if key not in self._term_counts:
@@ -240,12 +238,12 @@ class Index(PerGeneration):
             row = self.conn.execute(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
                 (quoted, cap)).fetchone()
-            if len(self._term_counts) > 50_000:
+            if len(self._term_counts) > db.TERM_CACHE:
                 self._term_counts.clear()
             self._term_counts[key] = int(row[0])
         return self._term_counts[key]
 
-    def term_counts(self, terms: list[str], cap: int = 20_000) -> dict[str, int]:
+    def term_counts(self, terms: list[str], cap: int = db.TERM_COUNT_CAP) -> dict[str, int]:
         """term_count for several terms."""
         return {term: self.term_count(term, cap) for term in terms}
 
@@ -262,7 +260,14 @@ class Index(PerGeneration):
 
     def selection(self, filters: Filters) -> Selection | None:
         """Which chunks a search may return: None for all of them; restricted chunks are
-        excluded by their own (small) id list, other filters list the chunks they allow."""
+        excluded by their own (small) id list, other filters list the chunks they allow.
+        The last one is kept, as the dense and keyword halves of a search ask alike."""
+        key = (self.generation, repr(filters))
+        if self._last_selection[0] != key:
+            self._last_selection = (key, self._select(filters))
+        return self._last_selection[1]
+
+    def _select(self, filters: Filters) -> Selection | None:
         if not filters.is_open():
             return Selection(self.chunk_ids_where(filters))
         if not filters.include_restricted and self.has_restricted():

@@ -67,10 +67,9 @@ class _Borrowed:
                 "ASSISTANT_DATABASE_TIMEOUT); the database is overloaded or the archive needs "
                 "a longer limit") from error
         if isinstance(error, psycopg.OperationalError):  # the server went away mid-statement
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
             raise StoreUnavailable(
                 f"lost the connection to PostgreSQL ({redact(str(self.pool.conninfo))}): "
-                f"{reason}; check the server is running (the next request reconnects)"
+                f"{_first_line(error)}; check the server is running (the next request reconnects)"
             ) from error
 
 
@@ -109,9 +108,8 @@ def _first_connection(url: str, timeout: float) -> None:
         with psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout))) as conn:
             migrate(conn)
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StoreUnavailable(
-            f"cannot reach PostgreSQL at {redact(url)} ({reason}); check ASSISTANT_DATABASE_URL "
+            f"cannot reach PostgreSQL at {redact(url)} ({_first_line(exc)}); check ASSISTANT_DATABASE_URL "
             "and that the server is running (`assistant db start` runs a local one)") from exc
     except psycopg.errors.FeatureNotSupported as exc:
         raise StoreUnavailable(_no_vector(url, exc)) from exc
@@ -121,8 +119,12 @@ def _first_connection(url: str, timeout: float) -> None:
             "a user who may CREATE EXTENSION vector and create tables") from exc
 
 
+def _first_line(error: Exception) -> str:
+    """psycopg's message without its hints and context lines."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def _no_vector(url: str, exc: Exception) -> str:
-    first = str(exc).strip().splitlines()[0]
-    return (f"PostgreSQL at {redact(url)} lacks the pgvector extension ({first}); install "
+    return (f"PostgreSQL at {redact(url)} lacks the pgvector extension ({_first_line(exc)}); install "
             "pgvector on the server (managed services: enable the `vector` extension), or use "
             "`assistant db start`, which bundles it")

@@ -38,8 +38,6 @@ _DOCUMENT = ("doc_id, source, format, title, doc_type, committee, meeting_date, 
 _CHUNK = 'id, doc_id, ordinal, start, "end", page_start, page_end, section, text'
 _HEADER = ("doc_id, source, format, title, doc_type, committee, meeting_date, publication_date, "
            "decision_status, url, restricted")
-TERM_CACHE = 50_000
-IDF_CAP = 20_000  # counts past this make no difference to a term's weight
 EXACT_COUNT = 2_000  # chunks counted one by one per term; beyond, the planner estimates
 BM25_CANDIDATES = 240  # chunks ranked by ts_rank that BM25 then orders
 
@@ -118,16 +116,15 @@ class PgIndex(PerGeneration):
             "SELECT doc_type, COUNT(*) AS n FROM documents WHERE collection = %s GROUP BY doc_type",
             (self.collection,))}
         chunks = self.chunk_count()
-        meta = self._rows("SELECT chunking, updated_at FROM collections WHERE collection = %s",
-                          (self.collection,))[0]
+        manifest = read_pg_manifest(self.pool, self.collection) or self.manifest
         return {
             "index": f"{redact(self.url)} collection {self.collection}",
             "documents": sum(by_type.values()), "chunks": chunks, "vectors": chunks,
             "vector_index": self.kind, "model": self.manifest.model,
-            "dimension": self.manifest.dimension, "chunking": meta["chunking"],
+            "dimension": self.manifest.dimension, "chunking": manifest.chunking,
             "format_version": self.manifest.format_version, "generation": self.generation,
             "documents_by_type": by_type,
-            "updated_at": meta["updated_at"].isoformat(timespec="seconds"),
+            "updated_at": manifest.updated_at,
         }
 
     def document(self, doc_id: str) -> Document:
@@ -231,11 +228,11 @@ class PgIndex(PerGeneration):
         return int(self._per_generation("chunks", lambda: self._values(
             "SELECT COUNT(*) FROM chunks WHERE collection = %s", (self.collection,))[0]))
 
-    def term_count(self, term: str, cap: int = 20_000) -> int:
+    def term_count(self, term: str, cap: int = db.TERM_COUNT_CAP) -> int:
         """How many chunks hold the term (capped: past the cap a term is simply common)."""
         return self.term_counts([term], cap).get(term, 0)
 
-    def term_counts(self, terms: list[str], cap: int = 20_000) -> dict[str, int]:
+    def term_counts(self, terms: list[str], cap: int = db.TERM_COUNT_CAP) -> dict[str, int]:
         """term_count for several terms, asked of the database in one query."""
         lexemes = {term: (keyword_terms(term).split() or [""])[0] for term in terms}
         self._count_lexemes([x for x in lexemes.values() if x], cap)
@@ -256,7 +253,7 @@ class PgIndex(PerGeneration):
         missing = sorted({x for x in lexemes if self._known_count(x, cap) is None})
         if not missing:
             return
-        if len(self._term_counts) > TERM_CACHE:
+        if len(self._term_counts) > db.TERM_CACHE:
             self._term_counts.clear()
         exact = min(cap, EXACT_COUNT)
         rows = self._rows(
@@ -318,8 +315,8 @@ class PgIndex(PerGeneration):
         if not terms:
             return []
         total = max(1, self.chunk_count())
-        self._count_lexemes(terms, IDF_CAP)
-        counts = [self._known_count(t, IDF_CAP) or 0 for t in terms]
+        self._count_lexemes(terms, db.TERM_COUNT_CAP)
+        counts = [self._known_count(t, db.TERM_COUNT_CAP) or 0 for t in terms]
         rarity = [float(np.log(1 + (total + 1) / (n + 1))) for n in counts]
         idf = [max(1e-6, float(np.log((total - n + 0.5) / (n + 0.5)))) for n in counts]
         where, args = self._scope(filters or Filters())

@@ -33,6 +33,11 @@ class Selection:
         listed = np.isin(np.asarray(chunk_ids, dtype=np.int64), self.ids)
         return [i for i, inside in zip(chunk_ids, listed, strict=True) if inside != self.exclude]
 
+    def keep(self, scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The (id, score) pairs the selection lets through, in their order."""
+        admitted = set(self.admit([i for i, _ in scored]))
+        return [(i, s) for i, s in scored if i in admitted]
+
     def admits_none(self) -> bool:
         return not self.exclude and not len(self.ids)
 
@@ -54,8 +59,7 @@ def nearest(vectors: VectorIndex, query: np.ndarray, k: int,
         # costs the same scan as an open search. Only when the excluded ones crowd the top
         # (a restricted report on just this topic) is the search repeated with a selector.
         found = nearest(vectors, query, selection.room(k), None)
-        admitted = set(selection.admit([i for i, _ in found]))
-        kept = [(i, s) for i, s in found if i in admitted]
+        kept = selection.keep(found)
         if len(kept) >= k or len(found) < selection.room(k):
             return kept[:k]
     params: Any = faiss.SearchParametersIVF() if vectors.kind == "ivf" else \

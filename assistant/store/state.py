@@ -18,10 +18,11 @@ from typing import Any
 from .pgpool import connection, pool_for
 
 
-def now(ago: timedelta | None = None) -> str:
-    """UTC time as sortable text (microseconds, so order follows insertion)."""
+def now(ago: timedelta | None = None, precise: bool = False) -> str:
+    """UTC time as sortable text, as SQLite's datetime('now') writes it (which older rows
+    hold); `precise` adds microseconds, so order follows insertion."""
     moment = datetime.now(UTC) - (ago or timedelta(0))
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f" if precise else "%Y-%m-%d %H:%M:%S")
 
 
 class StateDb:
