@@ -29,6 +29,7 @@ FEATURES = (
     "title",         # … in the document's title and body, not in the unit (which council)
     "phrasing",      # share of words that only phrase the question ("many", "discussed")
     "typed",         # the unit holds what the question asks for (a date, an amount, a name)
+                     # and the question does not already say
     "asks_type",     # the question asks for a type at all
     "rank",          # 1 / (1 + the passage's rank in retrieval)
     "retrieval",     # the passage's retrieval score over the best passage's
@@ -38,12 +39,16 @@ FEATURES = (
     "words",         # log(1 + words in the unit) / 4
     "bare",          # a heading or label alone: short, no sentence end, no value
     "field",         # a "Label: value" line or a table row with its headers
+    "repeated",      # share of its lines repeated in its document or found in another read
+    "contact",       # holds a web address, email address or telephone number
+    "absent",        # share of the question's terms in none of the passages read (the same
+                     # for every unit of a question: the refusal model reads it)
 )
 
 
 # Signals of a question's best unit, for the refusal decision.
 REFUSAL_FEATURES = ("best", "gap", "own", "cover", "typed", "asks_type", "summary",
-                    "similarity", "meaning")
+                    "similarity", "meaning", "absent")
 
 
 def _sigmoid(z: float) -> float:
@@ -71,9 +76,9 @@ class Refusal:
     bias: float
     thresholds: Mapping[str, float]  # by model kind: each chosen on that kind's questions
 
-    def threshold(self, question: str) -> float:
-        """The probability below which the assistant declines this question."""
-        return self.thresholds[model_kind(question_kind(question))]
+    def threshold(self, kind: str) -> float:
+        """The probability below which the assistant declines a question of this kind."""
+        return self.thresholds[model_kind(kind)]
 
     def probability(self, signals: Mapping[str, float]) -> float:
         """How likely the question is answered by its best unit."""
@@ -84,18 +89,24 @@ class Refusal:
 @dataclass(frozen=True)
 class AnswerModel:
     """A Ranker for factual (and list) questions, one for questions that want a summary of
-    what was said (good answers differ between the two), and one refusal model."""
+    what was said (good answers differ between the two), one refusal model, and the model of
+    which kind a question is."""
 
     rankers: Mapping[str, Ranker]
     refusal: Refusal
+    kinds: QuestionKinds
     fitted_on: Mapping[str, Any] = field(default_factory=dict)
+
+    def kind(self, question: str) -> str:
+        """The shape of answer the question wants (FACT, LIST or SUMMARY)."""
+        return self.kinds.kind(question)
 
     def ranker(self, question: str) -> Ranker:
         """The ranker for the question's kind."""
-        return self.rankers[model_kind(question_kind(question))]
+        return self.rankers[model_kind(self.kind(question))]
 
 
-def refusal_signals(question: str, best: Mapping[str, float], best_score: float,
+def refusal_signals(kind: str, best: Mapping[str, float], best_score: float,
                     second_score: float | None, similarity: float) -> dict[str, float]:
     """What the refusal model reads: how the best unit scored, what it covers, and how close
     in meaning the nearest passage is to the question."""
@@ -103,8 +114,8 @@ def refusal_signals(question: str, best: Mapping[str, float], best_score: float,
             "gap": best_score - second_score if second_score is not None else 1.0,
             "own": best.get("own", 0.0), "cover": best.get("own", 0.0) + best.get("setting", 0.0),
             "typed": best.get("typed", 0.0), "asks_type": best.get("asks_type", 0.0),
-            "meaning": best.get("meaning", 0.0),
-            "summary": float(question_kind(question) == SUMMARY)}
+            "meaning": best.get("meaning", 0.0), "absent": best.get("absent", 0.0),
+            "summary": float(kind == SUMMARY)}
 
 
 @lru_cache(maxsize=2)
@@ -115,6 +126,7 @@ def load_model(path: Path = MODEL_FILE) -> AnswerModel:
     return AnswerModel(
         rankers={name: Ranker(weights=w) for name, w in data["rankers"].items()},
         refusal=Refusal(refusal["weights"], refusal["bias"], refusal["thresholds"]),
+        kinds=QuestionKinds(data["question_kinds"]["weights"], data["question_kinds"]["bias"]),
         fitted_on=data.get("fitted_on", {}))
 
 
@@ -124,39 +136,50 @@ def save_model(model: AnswerModel, path: Path = MODEL_FILE) -> None:
             "rankers": {name: dict(r.weights) for name, r in model.rankers.items()},
             "refusal": {"weights": dict(model.refusal.weights), "bias": model.refusal.bias,
                         "thresholds": dict(model.refusal.thresholds)},
+            "question_kinds": {"weights": {k: dict(w) for k, w in model.kinds.weights.items()},
+                               "bias": dict(model.kinds.bias)},
             "fitted_on": dict(model.fitted_on)}
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     load_model.cache_clear()
 
 
 FACT, LIST, SUMMARY = "fact", "list", "summary"
-# Questions that ask for an account of what was said or why: a short summary answers them.
-_SUMMARY = re.compile(
-    r"\b(summari[sz]e|summary|overview|discuss(ed|ion|ing)?|talk(ed)? about|debate[ds]?|"
-    r"views?|opinions?|thoughts?|to what extent)\b|^\s*(why|how(?! (many|much|long|old|often|"
-    r"far|big|large|tall|high))\b)|\bwhat (did|does|do|would|will|was|were|is|are|should) "
-    r"[^?]{0,80}\b(say|said|think|thought|feel|felt|respond|react|argue|suggest|propose|"
-    r"explain|elaborate|concern|expect|answer|mention|describe|believe|claim|comment|state|hear|"
-    r"raise|ask|question|questioning|reasons?|benefits?|concerns?|issues?|problems?|"
-    r"arguments?|accusations?|impact|effects?|expected|role)\b", re.I)
-# Questions that ask what was decided or for a list: the decision or the whole list.
-_LIST = re.compile(r"\b(list|what (were|are) the (recommendations|decisions|actions|items|"
-                   r"candidates|grades|areas for improvement)|what did [^?]{1,80} (decide|"
-                   r"resolve|agree|recommend)|what (does|do|did) [^?]{1,80} need to improve)\b",
-                   re.I)
+KINDS = (FACT, LIST, SUMMARY)
 
 
-_RATED = re.compile(r"\b(graded|rated|judged|scored|ranked)\b", re.I)  # "how were they graded?"
+_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation)$")  # British spelling: summarise → summarize
 
 
-def question_kind(question: str) -> str:
+def question_features(question: str) -> list[str]:
+    """What the question-kind model reads: the question's words, and its opening word and
+    two words ("^who", "^what did"), where the kind of question shows most."""
+    words = [_ISE.sub(r"iz\1", w) for w in re.findall(r"[a-z]+", question.lower())]
+    return [*dict.fromkeys(words), *(f"^{' '.join(words[:n])}" for n in (1, 2) if words)]
+
+
+@dataclass(frozen=True)
+class QuestionKinds:
+    """Multinomial logistic regression over question_features: which shape of answer a
+    question wants. Fitted on labelled dev questions (scripts/fit_answer_model.py)."""
+
+    weights: Mapping[str, Mapping[str, float]]  # kind → feature → weight
+    bias: Mapping[str, float]
+
+    def scores(self, question: str) -> dict[str, float]:
+        """Each kind's linear score (the likeliest kind scores highest)."""
+        features = question_features(question)
+        return {kind: self.bias[kind] + sum(self.weights[kind].get(f, 0.0) for f in features)
+                for kind in KINDS}
+
+    def kind(self, question: str) -> str:
+        scores = self.scores(question)
+        return max(KINDS, key=lambda k: scores[k])
+
+
+def question_kind(question: str, model: AnswerModel | None = None) -> str:
     """What shape of answer the question wants: a decision or list, a short summary of what
     was said, or one or two facts."""
-    if _LIST.search(question):
-        return LIST
-    if _SUMMARY.search(question) and not _RATED.search(question):
-        return SUMMARY
-    return FACT
+    return (model or load_model()).kind(question)
 
 
 def model_kind(kind: str) -> str:

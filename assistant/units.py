@@ -9,7 +9,9 @@ into), which are bare (a heading or a label alone), and what a question wants (a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 
 from .chunking import line_sentence_spans
 
@@ -22,19 +24,22 @@ _PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 
 
+_LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")  # "Venue: Committee Room 1"
 _LIST_ITEM = re.compile(r"\s*(\d{1,2}[.)]|\(?[a-z]\)|[-•·*–])\s+\S")
 LIST_CHARS = 1500
 
 
 def list_end(text: str, end: int) -> int:
-    """The end of the list that follows a lead-in ending at `end` (or `end` when none does)."""
+    """The end of the list that follows a lead-in ending at `end` (or `end` when none does):
+    its items, or the "Label: value" lines it leads into ("The meeting will be held:" then
+    its date, time and venue)."""
     position, last, items = end, end, 0
     while position < len(text):
         line_end = text.find("\n", position)
         line_end = len(text) if line_end < 0 else line_end
         line = text[position:line_end]
         if line.strip():
-            is_item = bool(_LIST_ITEM.match(line))
+            is_item = bool(_LIST_ITEM.match(line) or _LABEL_LINE.match(line))
             leads_on = line.rstrip().endswith(":") and len(line) < 200 and not items
             if not (is_item or leads_on) or line_end - end > LIST_CHARS:
                 break
@@ -58,8 +63,6 @@ def is_bare(text: str) -> bool:
         return False
     return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ";", "”", '"'))
 
-
-_LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")
 
 
 def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -90,18 +93,66 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def answer_type(question: str) -> Callable[[str], bool] | None:
-    """What a sentence must hold to be the kind of answer the question asks for."""
+    """What a sentence must hold to be the kind of answer the question asks for: a value of
+    that kind the question does not already hold ("When is the meeting after November 2020?"
+    is not answered by a line dated November 2020)."""
     q = question.lower()
     if m := re.search(r"\bwhat (?:does|did|do) (\S+) (?:stand for|mean)\b", question, re.I):
         acronym = re.escape(m.group(1).strip("“”\"'"))
         defined = re.compile(rf"{acronym}[”\"']?\s*(\(|referred to|stands? for|means)", re.I)
         return lambda s: bool(defined.search(s))
     if re.search(r"\b(percentage|per ?cent|proportion)\b", q):
-        return lambda s: bool(_PERCENT.search(s))
+        return _new_value(_PERCENT, q)
     if re.search(r"\bwhen\b|\bwhat (date|year|time)\b|\bfrom when\b", q):
-        return lambda s: bool(_DATE.search(s))
+        return _new_value(_DATE, q)
     if re.search(r"\bhow (many|much)\b|\bnumber of\b", q):
-        return lambda s: bool(_NUMBER.search(s))
+        return _new_value(_NUMBER, q)
     if re.search(r"\bwho\b", q):
-        return lambda s: bool(_NAME.search(s))
+        return _new_value(_NAME, q)
     return None
+
+
+def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]:
+    """Whether a sentence holds a match of the pattern with a word the question lacks."""
+    asked = set(re.findall(r"\w+", question))
+
+    def holds(sentence: str) -> bool:
+        return any(set(re.findall(r"\w+", m.group(0).lower())) - asked
+                   for m in pattern.finditer(sentence))
+
+    return holds
+
+
+_CONTACT = re.compile(r"\b(https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+|"
+                      r"(?<!\d)(\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)")
+
+
+def has_contact(text: str) -> bool:
+    """A web address, an email address or a telephone number: a document's contact lines."""
+    return bool(_CONTACT.search(text))
+
+
+REPEAT_CHARS = 12  # shorter lines ("Good", "Item 4") repeat without being boilerplate
+
+
+def _line_key(line: str) -> str:
+    return " ".join(line.split()).lower()
+
+
+@lru_cache(maxsize=32)
+def line_counts(text: str) -> Counter[str]:
+    """How often each line of a document's text occurs in it (page headers and footers,
+    contact details repeated on every page)."""
+    return Counter(key for key in map(_line_key, text.splitlines()) if len(key) >= REPEAT_CHARS)
+
+
+def repeated(unit: str, own: str, others: list[str]) -> float:
+    """The share of the unit's lines that its document repeats elsewhere, or that another
+    document holds too: boilerplate (a page footer, a copyright line, a standard paragraph
+    every report of its kind carries)."""
+    keys = [k for k in map(_line_key, unit.splitlines()) if len(k) >= REPEAT_CHARS]
+    if not keys:
+        return 0.0
+    counts = line_counts(own)
+    return sum(counts[k] > 1 or any(k in line_counts(o) for o in others)
+               for k in keys) / len(keys)

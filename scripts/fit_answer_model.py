@@ -9,7 +9,7 @@ Each source weighs the same in the fit, and each question the same within its so
 however many units it has. For the refusal model, every answerable factual question is also
 asked with the documents that answer it left out of the search (a look-alike corpus that does
 not answer it), beside the unanswerable questions written for the dev sets. The factual
-refusal threshold has the best balanced accuracy on those; the summary-style one answers 95%
+refusal threshold has the best balanced accuracy on those; the summary-style one answers 97%
 of the answerable summary-style dev questions (see answering_threshold). A logistic regression
 over the signals in `answer_model.FEATURES` is fitted; the refusal threshold is the one that
 best separates answerable from unanswerable dev questions by the best unit's probability
@@ -35,14 +35,16 @@ import numpy as np
 from assistant.answer_model import (
     FACT,
     FEATURES,
+    KINDS,
     MODEL_FILE,
     REFUSAL_FEATURES,
     SUMMARY,
     AnswerModel,
+    QuestionKinds,
     Ranker,
     Refusal,
     model_kind,
-    question_kind,
+    question_features,
     refusal_signals,
     save_model,
 )
@@ -97,7 +99,7 @@ def units(assistant: Assistant, question: Question, doc_ids: list[str],
 
 
 def collect(name: str, corpus: list[Path], questions: list[Question], index_dir: Path,
-            fresh: bool) -> list[tuple[Question, list[list[float]], list[int]]]:
+            fresh: bool, kinds: QuestionKinds) -> list[tuple[Question, list[list[float]], list[int]]]:
     settings = Settings(index=index_dir, progress=False)
     if fresh:
         ingest(corpus, settings)
@@ -108,7 +110,7 @@ def collect(name: str, corpus: list[Path], questions: list[Question], index_dir:
         for q in questions:
             gold_docs = {doc_id for doc_id, text in texts.items() for g_doc, span, _, _ in q.gold
                          if g_doc == doc_id or (span is not None and span in text)}
-            factual = model_kind(question_kind(q.question)) == FACT
+            factual = model_kind(kinds.kind(q.question)) == FACT
             if factual and q.answerable and gold_docs and len(gold_docs) < len(texts):
                 twins.append(twin(q, gold_docs))
         idf = idf_from(assistant.index.term_count, max(1, assistant.index.chunk_count()))
@@ -165,19 +167,21 @@ def fit_ranker(data: Data, l2: float = 0.01, steps: int = 1500) -> np.ndarray:
     return w
 
 
-def refusal_rows(data: Data, rankers: dict[str, Ranker]) -> tuple[list[list[float]], list[int]]:
+def refusal_rows(data: Data, rankers: dict[str, Ranker],
+                 kinds: QuestionKinds) -> tuple[list[list[float]], list[int]]:
     """Each question's best-unit signals under the fitted rankers, and whether it is
     answerable."""
     x, y = [], []
     for question, rows, _ in data:
-        ranker = rankers[model_kind(question_kind(question.question))]
+        ranker = rankers[model_kind(kinds.kind(question.question))]
         scored = sorted(((ranker.score(dict(zip(FEATURES, row, strict=True))), row)
                          for row in rows), key=lambda t: -t[0])
         if scored:
             best = dict(zip(FEATURES, scored[0][1], strict=True))
             second = scored[1][0] if len(scored) > 1 else None
             similarity = max(row[FEATURES.index("dense")] for row in rows)
-            signals = refusal_signals(question.question, best, scored[0][0], second, similarity)
+            signals = refusal_signals(kinds.kind(question.question), best, scored[0][0],
+                                      second, similarity)
         else:
             signals = {name: 0.0 for name in REFUSAL_FEATURES}
         x.append([signals[name] for name in REFUSAL_FEATURES])
@@ -185,12 +189,13 @@ def refusal_rows(data: Data, rankers: dict[str, Ranker]) -> tuple[list[list[floa
     return x, y
 
 
-def fit_refusal(data: Data, rankers: dict[str, Ranker]) -> tuple[Refusal, dict[str, Any]]:
+def fit_refusal(data: Data, rankers: dict[str, Ranker],
+                kinds: QuestionKinds) -> tuple[Refusal, dict[str, Any]]:
     """Logistic regression on the questions, answerable and not; for each kind of question,
     the threshold with the best balanced accuracy on that kind's questions."""
     from sklearn.linear_model import LogisticRegression
 
-    x, y = refusal_rows(data, rankers)
+    x, y = refusal_rows(data, rankers, kinds)
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
     model.fit(np.array(x), np.array(y), sample_weight=np.array(source_weights(data)))
     draft = Refusal({n: round(float(c), 4)
@@ -201,7 +206,7 @@ def fit_refusal(data: Data, rankers: dict[str, Ranker]) -> tuple[Refusal, dict[s
     thresholds, report = {}, {}
     for kind in (FACT, SUMMARY):
         mine = [(p, label) for p, label, (q, _, _) in zip(probabilities, y, data, strict=True)
-                if model_kind(question_kind(q.question)) == kind]
+                if model_kind(kinds.kind(q.question)) == kind]
         if kind == FACT:
             thresholds[kind], report[kind] = best_threshold(mine)
         else:
@@ -209,7 +214,7 @@ def fit_refusal(data: Data, rankers: dict[str, Ranker]) -> tuple[Refusal, dict[s
     return Refusal(draft.weights, draft.bias, thresholds), report
 
 
-SUMMARY_ANSWERED = 0.95  # the share of answerable summary-style dev questions to answer
+SUMMARY_ANSWERED = 0.97  # the share of answerable summary-style dev questions to answer
 
 
 def answering_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, float]]:
@@ -249,6 +254,58 @@ def best_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, fl
                        "answerable": len(answerable), "unanswerable": len(unanswerable)}
 
 
+def kind_examples(qmsum_dir: Path) -> list[tuple[str, str, str]]:
+    """(source, question, kind): the dev questions written for this project, each labelled
+    with the shape of answer it wants (eval/question_kinds.jsonl), and QMSum's training
+    questions, all of which its annotators answered with a summary of what was said."""
+    labelled = [(q["source"], q["question"], q["kind"])
+                for q in read_jsonl(ROOT / "eval/question_kinds.jsonl")]
+    return labelled + [("qmsum", q["question"], SUMMARY)
+                       for q in read_jsonl(qmsum_dir / "questions.jsonl")
+                       if q["split"] == "train"]
+
+
+def fit_question_kinds(examples: list[tuple[str, str, str]]) -> tuple[QuestionKinds,
+                                                                      dict[str, Any]]:
+    """Multinomial logistic regression over question_features. Only features found in the
+    questions of at least two of QMSum, the seed set and the council sets are used, so that
+    no one set's subject matter ("pandemic", "ward") stands in for the kind of question; each
+    source weighs the same. Five-fold cross-validated accuracy is reported."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    found: dict[str, set[str]] = {}
+    for source, question, _ in examples:
+        group = source if source in ("qmsum", "seed") else "council"
+        for f in question_features(question):
+            found.setdefault(f, set()).add(group)
+    vocabulary = sorted(f for f, groups in found.items() if len(groups) >= 2)
+    column = {f: i for i, f in enumerate(vocabulary)}
+    x = np.zeros((len(examples), len(vocabulary)))
+    for row, (_, question, _) in enumerate(examples):
+        for f in question_features(question):
+            if f in column:
+                x[row, column[f]] = 1.0
+    y = np.array([KINDS.index(kind) for _, _, kind in examples])
+    per_source: dict[str, int] = {}
+    for source, _, _ in examples:
+        per_source[source] = per_source.get(source, 0) + 1
+    weight = np.array([len(examples) / (len(per_source) * per_source[source])
+                       for source, _, _ in examples])
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+    accuracy = cross_val_score(model, x, y, cv=5, params={"sample_weight": weight})
+    model.fit(x, y, sample_weight=weight)
+    classes = [KINDS[c] for c in model.classes_]
+    weights = {kind: {f: round(float(w), 4) for f, w in zip(vocabulary, model.coef_[i],
+                                                             strict=True) if abs(w) >= 1e-3}
+               for i, kind in enumerate(classes)}
+    bias = {kind: round(float(model.intercept_[i]), 4) for i, kind in enumerate(classes)}
+    report = {"questions": {kind: int(sum(y == KINDS.index(kind))) for kind in KINDS},
+              "sources": per_source, "features": len(vocabulary),
+              "cross_validated_accuracy": round(float(accuracy.mean()), 3)}
+    return QuestionKinds(weights, bias), report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--without", action="append", default=[],
@@ -258,15 +315,17 @@ def main() -> int:
     args = parser.parse_args()
     council = sorted(p for p in (SHARED / "bench/real-council").glob("*.*")
                      if p.name != "SOURCES.md")
+    kinds, kinds_report = fit_question_kinds(kind_examples(SHARED / "bench/qmsum-committee"))
+    print(f"question kinds: {kinds_report}", file=sys.stderr)
     data = []
     with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
         if "seed" not in args.without:
             data += collect("seed", [ROOT / "corpus"], seed_like(
-                SHARED / "eval/seed_questions.jsonl", "seed"), Path(tmp) / "seed", True)
+                SHARED / "eval/seed_questions.jsonl", "seed"), Path(tmp) / "seed", True, kinds)
         if "real_council" not in args.without:
             data += collect("real_council", council, seed_like(
                 ROOT / "eval/real_council_questions.jsonl", "real_council"),
-                Path(tmp) / "council", True)
+                Path(tmp) / "council", True, kinds)
         if "qmsum" not in args.without:
             qmsum_dir = SHARED / "bench/qmsum-committee"
             fresh = not (args.qmsum_index / "manifest.json").is_file()
@@ -275,10 +334,11 @@ def main() -> int:
             if fresh:
                 ingest([qmsum_dir / "documents.jsonl"], Settings(index=args.qmsum_index,
                                                                  progress=False))
-            data += collect("qmsum train", [], qmsum(qmsum_dir), args.qmsum_index, False)
+            data += collect("qmsum train", [], qmsum(qmsum_dir), args.qmsum_index, False,
+                            kinds)
     rankers, report = {}, {}
     for kind in (FACT, SUMMARY):
-        part = [d for d in data if model_kind(question_kind(d[0].question)) == kind]
+        part = [d for d in data if model_kind(kinds.kind(d[0].question)) == kind]
         weights = fit_ranker(part)
         rankers[kind] = Ranker({n: round(float(w), 4)
                                 for n, w in zip(FEATURES, weights, strict=True)})
@@ -288,12 +348,13 @@ def main() -> int:
             "units": sum(len(rows) for _, rows, _ in part),
             "relevant_units": sum(sum(labels) for _, _, labels in part),
         }
-    refusal, at = fit_refusal(data, rankers)
-    fitted_on = {"rankers": report, "refusal": {
+    refusal, at = fit_refusal(data, rankers, kinds)
+    fitted_on = {"question_kinds": kinds_report, "rankers": report, "refusal": {
         "questions": len(data), "unanswerable": sum(not q.answerable for q, _, _ in data),
         "threshold_on_dev": at}, "script": "scripts/fit_answer_model.py",
         "left_out": args.without, "fitted": datetime.now(UTC).strftime("%Y-%m-%d")}
-    save_model(AnswerModel(rankers=rankers, refusal=refusal, fitted_on=fitted_on), args.out)
+    save_model(AnswerModel(rankers=rankers, refusal=refusal, kinds=kinds, fitted_on=fitted_on),
+               args.out)
     print(args.out.read_text())
     return 0
 
