@@ -43,8 +43,9 @@ LIST_UNITS = 3
 # (ROUGE-1 against the annotators' answers, which average 77 words): 40-80 words 27.6,
 # 80-120 31.0, 80-140 31.0, 100-170 31.0; longer adds words nobody reads.
 SUMMARY_WORDS = (80, 120)
-# Log-odds added to a unit within NEAR_CHARS of one a summary already holds. QMSum dev
-# ROUGE-1: 31.0 without, 31.6 at 0.5, 1 and 2 alike; 1 is the middle.
+# Log-odds added to a unit within NEAR_CHARS of one a summary already holds (QMSum dev
+# ROUGE-1: 31.0 without, 31.6 at 0.5, 1 and 2 alike; 1 is the middle), and to the unit just
+# before or after one the previous answer quoted, when a follow-up points back at it.
 NEIGHBOUR_BONUS = 1.0
 NEAR_CHARS = 400
 # A further unit joins a factual answer when the ranker gives it at least this share of the
@@ -78,6 +79,7 @@ def compose(
     model: AnswerModel | None = None,
     meaning: Meaning | None = None,
     said: list[tuple[str, int, int]] | None = None,
+    beside_said: bool = False,
 ) -> Answer:
     """Choose, order and cite the units that answer the question, or decline when the answer
     model gives none of them the probability its threshold asks. `said` holds the spans the
@@ -85,7 +87,7 @@ def compose(
     model = model or load_model()
     candidates = rank_candidates(question, passages, idf, context_terms, model, meaning)
     if said:
-        candidates = _news(question, candidates, said)
+        candidates = _news(question, candidates, said, beside_said)
     kind = model.kind(question)
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
         return _decline(passages, conversation_id)
@@ -101,21 +103,34 @@ def compose(
                   citations=citations)
 
 
-def _news(question: str, candidates: list[_Candidate],
-          said: list[tuple[str, int, int]]) -> list[_Candidate]:
-    """A follow-up asks for something the last answer did not say: a unit it already quoted
-    stays a candidate only if it holds one of the follow-up's own words ("Which ward does he
-    represent?" may be answered by the row that named him; "Who proposed that?" is not
-    answered by the resolution it points at)."""
+def _news(question: str, candidates: list[_Candidate], said: list[tuple[str, int, int]],
+          beside_said: bool = False) -> list[_Candidate]:
+    """A follow-up asks for something the last answer did not say, most often about what it
+    said: a unit it already quoted stays a candidate only if it holds one of the follow-up's
+    own words ("Which ward does he represent?" may be answered by the row that named him;
+    "Who proposed that?" is not answered by the resolution it points at), and, when it gave
+    a fact (`beside_said`), the unit just before or after one it quoted gains
+    NEIGHBOUR_BONUS (the proposer's line under the resolution)."""
     own = set(stems(content_terms(question)))
 
-    def repeats(candidate: _Candidate) -> bool:
-        document = candidate.passage.doc_id
-        quoted = any(doc_id == document and start < candidate.end and candidate.start < end
-                     for doc_id, start, end in said)
-        return quoted and not own & set(stems(tokens(candidate.quote_text())))
+    def quoted(candidate: _Candidate) -> bool:
+        return any(doc_id == candidate.passage.doc_id and start < candidate.end and
+                   candidate.start < end for doc_id, start, end in said)
 
-    return [c for c in candidates if not repeats(c)]
+    def beside(candidate: _Candidate) -> bool:  # the unit just before or after a quote
+        document = candidate.passage.document
+        text = document.text if document else ""
+        return any(doc_id == candidate.passage.doc_id and (
+            candidate.start >= end and not text[end:candidate.start].strip() or
+            start >= candidate.end and not text[candidate.end:start].strip())
+            for doc_id, start, end in said)
+
+    kept = [c for c in candidates
+            if not quoted(c) or own & set(stems(tokens(c.quote_text())))]
+    for candidate in kept:
+        if beside_said and not quoted(candidate) and beside(candidate):
+            candidate.score += NEIGHBOUR_BONUS
+    return sorted(kept, key=lambda c: -c.score)
 
 
 def answerable_probability(kind: str, candidates: list[_Candidate],

@@ -14,6 +14,7 @@ from .store.state import StateDb, now
 from .text import content_terms
 
 CONVERSATIONS_FILE = "conversations.sqlite"
+_TOPIC = re.compile(r"\b(that|this|those|these|there|then|such|the same|above)\b", re.I)
 _ANAPHORA = re.compile(
     r"\b(that|this|it|its|they|them|their|those|these|there|he|she|his|her|him|the same|"
     r"such|above|then)\b", re.I)
@@ -96,6 +97,9 @@ class FollowUp:
     points_back: bool = True
     # what the earlier answer quoted: (doc_id, start, end)
     said: list[tuple[str, int, int]] = field(default_factory=list)
+    # whether that answer gave a fact or two (what lies beside it is likely what "that" asks
+    # about) rather than a summary (whose quotes spread over too much to point anywhere)
+    pointed: bool = False
 
 
 def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
@@ -107,7 +111,6 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     if not points_back and len(own_terms) > 3:
         return None
     last = turns[-1]
-    context = last.query if len(last.query) < 400 else last.question
     answered = bool(last.answer.get("answerable"))
     citations = last.answer.get("citations", []) if answered else []
     cited = [c["doc_id"] for c in citations]
@@ -115,15 +118,36 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     # fact's answer; a summary's quotes name too many things to point at one)
     factual = question_kind(last.question) != SUMMARY
     named = answer_entities(citations[0]["quote"]) if citations and factual else []
-    context = " ".join([context, *named])
-    terms = [t for t in content_terms(context) if t not in own_terms]
+    # Search for the follow-up with what it points at. "It", "he", "their" point at a name
+    # the earlier question or answer gave: searching with the whole earlier question would
+    # find the earlier answer again, not the new one. "That", "this", "there" point at the
+    # earlier topic (as any pronoun does after a summary or a refusal, or when nothing was
+    # named): its question joins the search. Ranking
+    # borrows the earlier question's words in both cases, at a lower weight.
+    names = question_entities(last.question) + named
+    pointed = factual and bool(citations)
+    topic = bool(_TOPIC.search(question)) or not names or not pointed
+    context = " ".join([last.question, *named] if topic else names)
+    terms = [t for t in content_terms(" ".join([last.question, *named])) if t not in own_terms]
     said = [(c["doc_id"], c["start"], c["end"]) for c in citations]
-    return FollowUp(context, terms, list(dict.fromkeys(cited)), points_back, said)
+    return FollowUp(context, terms, list(dict.fromkeys(cited)), points_back, said, pointed)
 
 
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+|[A-Z]\s+)?"
                      r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))+")
 MAX_ENTITIES = 4
+
+
+_CAPITALISED = re.compile(r"(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|and\s+)?"
+                          r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))*")
+
+
+def question_entities(question: str) -> list[str]:
+    """The names a question gives (capitalised runs after its first word: "London CRC",
+    "NPS", "Oadby and Wigston"), each once, possessives dropped."""
+    rest = question.split(None, 1)[1] if " " in question else ""
+    found = [re.sub(r"['’]s$", "", m.group(0)) for m in _CAPITALISED.finditer(rest)]
+    return list(dict.fromkeys(f for f in found if len(f) > 1))
 
 
 def answer_entities(quote: str) -> list[str]:

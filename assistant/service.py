@@ -201,7 +201,8 @@ class Assistant:
         answer = compose(question, passages, idf, conversation_id,
                          follow_up.terms if follow_up else None,
                          meaning=self.meaning(question, vector),
-                         said=follow_up.said if follow_up else None)
+                         said=follow_up.said if follow_up else None,
+                         beside_said=bool(follow_up and follow_up.pointed))
         return answer, plan.text, passages
 
     def conversation(self, conversation_id: str, owner: str = LOCAL_OWNER,

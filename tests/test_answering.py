@@ -11,6 +11,7 @@ import pytest
 from conftest import CORPUS, ROOT, SHARED, cli, pdf_sample
 
 from assistant.config import Settings
+from assistant.conversation import Turn, resolve
 from assistant.evaluation import seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
@@ -272,3 +273,46 @@ def test_a_follow_up_asks_for_something_the_last_answer_did_not_say(settings: Se
         assert "RESOLVED" not in proposer.answer  # not the resolution it points back at
     finally:
         service.close()
+
+
+def test_that_points_at_what_lies_beside_the_earlier_answer(settings: Settings,
+                                                            tmp_path: Path) -> None:
+    folder = tmp_path / "minutes"
+    folder.mkdir()
+    # every item's proposer line reads alike; only where it stands tells them apart
+    items = [("Footpaths", "RESOLVED: That the Council repair the stile on Footpath 3.",
+              "Cllr Ann Hale", "Cllr Tom Reed"),
+             ("Hall hire", "RESOLVED: That the village hall hire charge rise to £12 an hour.",
+              "Cllr Tom Reed", "Cllr Jo Mills"),
+             ("Banking", "RESOLVED: That Cllr Jo Mills be approved as the fourth signatory "
+              "for banking.", "Cllr Ravi Shah", "Cllr Ann Hale")]
+    (folder / "minutes.txt").write_text("Minutes of the Parish Council, 4 March 2026\n\n" + "".join(
+        f"Item {n}. {title}\n\nThe council considered the matter.\n\n{resolution}\n\n"
+        f"({proposer} proposed, {seconder} seconded, all were in favour).\n\n"
+        for n, (title, resolution, proposer, seconder) in enumerate(items, 1)))
+    ingest([folder], settings)
+    service = Assistant(settings)
+    try:
+        first = service.ask("Who was approved as the fourth signatory for banking?")
+        assert "Jo Mills" in first.answer
+        proposer = service.ask("Who proposed that?", first.conversation_id)
+        assert proposer.answerable and "Ravi Shah" in proposer.citations[0].quote
+        assert "Tom Reed proposed" not in proposer.answer
+    finally:
+        service.close()
+
+
+def test_it_points_at_a_name_and_that_at_the_earlier_topic() -> None:
+    fact = Turn("What case management system does the London CRC use?", "",
+                {"answerable": True, "citations": [
+                    {"doc_id": "d", "start": 0, "end": 40, "quote": "The system, Omnia, is new."}]},
+                "")
+    it = resolve("How many offenders does it supervise?", [fact])
+    assert it is not None and "London CRC" in it.context and "management" not in it.context
+    assert "management" in it.terms and it.pointed  # ranking still borrows the earlier words
+    that = resolve("When was that introduced?", [fact])
+    assert that is not None and "case management system" in that.context
+    refused = Turn(fact.question, "", {"answerable": False, "citations": []}, "")
+    after_refusal = resolve("How many offenders does it supervise?", [refused])
+    assert after_refusal is not None and "management" in after_refusal.context
+    assert not after_refusal.pointed
