@@ -16,6 +16,7 @@ from assistant.evaluation import seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
 from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent
+from assistant.schema import Answer
 from assistant.service import Assistant
 
 SEEDS = SHARED / "eval" / "seed_questions.jsonl"
@@ -263,14 +264,22 @@ def test_a_follow_up_asks_for_something_the_last_answer_did_not_say(settings: Se
         "Item 7. Water supply\n\n"
         "The group noted that the standpipes at the Mill Lane site would be replaced in "
         "April.\n")
+    first, proposer = _ask_then_follow_up(
+        folder, settings, "Who was appointed chair of the Allotments Working Group?",
+        "Who proposed that?")
+    assert "Ann Hale" in first.answer
+    assert proposer.answerable and "Tom Reed" in proposer.answer
+    assert "RESOLVED" not in proposer.answer  # not the resolution it points back at
+
+
+def _ask_then_follow_up(folder: Path, settings: Settings, question: str,
+                        follow_up: str) -> tuple[Answer, Answer]:
+    """Index the folder, ask the question, then the follow-up in the same conversation."""
     ingest([folder], settings)
     service = Assistant(settings)
     try:
-        first = service.ask("Who was appointed chair of the Allotments Working Group?")
-        assert "Ann Hale" in first.answer
-        proposer = service.ask("Who proposed that?", first.conversation_id)
-        assert proposer.answerable and "Tom Reed" in proposer.answer
-        assert "RESOLVED" not in proposer.answer  # not the resolution it points back at
+        first = service.ask(question)
+        return first, service.ask(follow_up, first.conversation_id)
     finally:
         service.close()
 
@@ -290,16 +299,12 @@ def test_that_points_at_what_lies_beside_the_earlier_answer(settings: Settings,
         f"Item {n}. {title}\n\nThe council considered the matter.\n\n{resolution}\n\n"
         f"({proposer} proposed, {seconder} seconded, all were in favour).\n\n"
         for n, (title, resolution, proposer, seconder) in enumerate(items, 1)))
-    ingest([folder], settings)
-    service = Assistant(settings)
-    try:
-        first = service.ask("Who was approved as the fourth signatory for banking?")
-        assert "Jo Mills" in first.answer
-        proposer = service.ask("Who proposed that?", first.conversation_id)
-        assert proposer.answerable and "Ravi Shah" in proposer.citations[0].quote
-        assert "Tom Reed proposed" not in proposer.answer
-    finally:
-        service.close()
+    first, proposer = _ask_then_follow_up(
+        folder, settings, "Who was approved as the fourth signatory for banking?",
+        "Who proposed that?")
+    assert "Jo Mills" in first.answer
+    assert proposer.answerable and "Ravi Shah" in proposer.citations[0].quote
+    assert "Tom Reed proposed" not in proposer.answer
 
 
 def test_it_points_at_a_name_and_that_at_the_earlier_topic() -> None:
