@@ -1,7 +1,7 @@
 """Units of evidence in a document's text, and what kind of answer a question asks for.
 
 Pure functions of text: which stretches can answer a question on their own (a sentence, a
-table row with its headers, a run of "Label: value" lines, a sentence with the list it leads
+table row with its headers, a "Label: value" line, a sentence with the list it leads
 into), which are bare (a heading or a label alone), and what a question wants (a date for
 "when", a number for "how many", a name for "who").
 """
@@ -66,10 +66,10 @@ def is_bare(text: str) -> bool:
 
 
 def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentences, except that a run of short "Label: value" lines (a decision page's
-    date, status and meeting fields) stays together as one unit of evidence, and a sentence
-    that leads into a list ("The inspectors made six recommendations:") is one unit with
-    the list's items that follow it in the passage."""
+    """Sentences and lines ("Label: value" lines each on their own: "Lead inspector: …" is
+    cited apart from "Inspection dates: …"), except that a sentence that leads into a list
+    ("The inspectors made six recommendations:", "The meeting will be held:") is one unit
+    with the list's items or fields that follow it in the passage."""
     units: list[tuple[int, int]] = []
     items_end = start
     for span in line_sentence_spans(text, start, end):
@@ -81,14 +81,7 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
             if items_end > span[1]:
                 units.append((span[0], items_end))
                 continue
-        is_field = len(line) <= 120 and bool(_LABEL_LINE.match(line))
-        if is_field and units and units[-1][1] - units[-1][0] <= 400 and \
-                _LABEL_LINE.match(text[units[-1][0]:units[-1][1]]) and \
-                text.count("\n", units[-1][1], span[0]) <= 3 and \
-                "\n" in text[units[-1][1]:span[0]]:
-            units[-1] = (units[-1][0], span[1])
-        else:
-            units.append(span)
+        units.append(span)
     return units
 
 
