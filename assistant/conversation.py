@@ -91,7 +91,6 @@ class FollowUp:
 
     context: str
     terms: list[str]
-    documents: list[str]
     # True when the question points back ("that CRC"); a short question that does not may
     # still stand alone ("What does BOOST stand for?"), so it is tried alone first.
     points_back: bool = True
@@ -113,7 +112,6 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     last = turns[-1]
     answered = bool(last.answer.get("answerable"))
     citations = last.answer.get("citations", []) if answered else []
-    cited = [c["doc_id"] for c in citations]
     # the earlier answer's people, bodies and places: "he", "she", "it" point at them (a
     # fact's answer; a summary's quotes name too many things to point at one)
     factual = question_kind(last.question) != SUMMARY
@@ -130,7 +128,7 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     context = " ".join([last.question, *named] if topic else names)
     terms = [t for t in content_terms(" ".join([last.question, *named])) if t not in own_terms]
     said = [(c["doc_id"], c["start"], c["end"]) for c in citations]
-    return FollowUp(context, terms, list(dict.fromkeys(cited)), points_back, said, pointed)
+    return FollowUp(context, terms, points_back, said, pointed)
 
 
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+|[A-Z]\s+)?"

@@ -66,7 +66,6 @@ class QueryPlan:
     terms: list[str]
     years: list[str]
     committees: list[str]
-    boost_docs: dict[str, float] = field(default_factory=dict)
 
 
 class Retriever:
@@ -150,7 +149,7 @@ def fuse(rankings: list[list[int]], weights: list[float] | None = None) -> dict[
 
 
 def _boost(document: Document, plan: QueryPlan) -> float:
-    boost = plan.boost_docs.get(document.doc_id, 1.0)
+    boost = 1.0
     if plan.committees and document.committee in plan.committees:
         boost *= 1.3
     dated = document.meeting_date or document.publication_date

@@ -193,8 +193,6 @@ class Assistant:
     def _answer(self, question: str, conversation_id: str, filters: Filters | None,
                 follow_up: FollowUp | None) -> tuple[Answer, str, list[Passage]]:
         plan = self.retriever.plan(question, follow_up.context if follow_up else "")
-        if follow_up:
-            plan.boost_docs = {doc_id: 1.5 for doc_id in follow_up.documents}
         vector = self.embedder.encode([plan.text], progress=False)[0]
         passages = self.retriever.search(question, 8, filters, plan, query_vector=vector)
         idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
