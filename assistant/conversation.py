@@ -120,8 +120,8 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     # the earlier question or answer gave: searching with the whole earlier question would
     # find the earlier answer again, not the new one. "That", "this", "there" point at the
     # earlier topic (as any pronoun does after a summary or a refusal, or when nothing was
-    # named): its question joins the search. Ranking
-    # borrows the earlier question's words in both cases, at a lower weight.
+    # named): its question joins the search. Ranking borrows the earlier question's words
+    # in both cases, at a lower weight.
     names = question_entities(last.question) + named
     pointed = factual and bool(citations)
     topic = bool(_TOPIC.search(question)) or not names or not pointed
