@@ -4,8 +4,9 @@ No generative model: each unit of the retrieved passages (a sentence, a table ro
 value" line) gets the answer model's probability that it answers the question, from its
 signals (how much of the question it covers, weighted by rarity; whether it holds the kind of
 answer asked for; where it sits). A factual question gets the one or two likeliest units, a
-decision or list question the decision or whole list, a "what was discussed" question a short
-summary in document order; each unit is followed by its citation marker. When no unit is
+decision or list question the list that sets it out (or, when no one unit leads a list, a
+short summary of the units that give it), a "what was discussed" question a short summary in
+document order; each unit is followed by its citation marker. When no unit is
 likely enough, the answer says the documents do not answer it and offers the closest
 passages as possibly related.
 """
@@ -19,7 +20,6 @@ from pathlib import Path
 
 from .answer_model import (
     FACT,
-    SUMMARY,
     AnswerModel,
     load_model,
     refusal_signals,
@@ -92,9 +92,9 @@ def compose(
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
         return _decline(passages, conversation_id)
     best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS)
-    if kind == SUMMARY and all(_list_after(c) is None for c in best):
-        chosen = _summary(candidates)
-    else:  # a fact, a list, or an account that one of the likeliest units lists: the list
+    if kind != FACT and all(_list_after(c) is None for c in best):
+        chosen = _summary(candidates)  # an account, or a list no one unit sets out
+    else:  # a fact, or a list or account that one of the likeliest units sets out
         chosen = _with_lists(best, prefer_list=kind != FACT)
     citations = [citation_for(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
                  for i, c in enumerate(chosen)]
