@@ -16,7 +16,7 @@ from functools import lru_cache
 from .chunking import line_sentence_spans
 
 _DATE = re.compile(
-    r"\b(\d{1,2}/\d{1,2}/\d{2,4}|(19|20)\d\d|(spring|summer|autumn|winter)\b|"
+    r"\b(\d{1,2}/\d{1,2}/\d{2,4}|(19|20)\d\d|"
     r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})", re.I)
 _NUMBER = re.compile(r"\b\d[\d,.]*%?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
                      r"eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b", re.I)
