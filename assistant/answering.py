@@ -114,8 +114,7 @@ def _news(question: str, candidates: list[_Candidate], said: list[tuple[str, int
     own = set(stems(content_terms(question)))
 
     def quoted(candidate: _Candidate) -> bool:
-        return any(doc_id == candidate.passage.doc_id and start < candidate.end and
-                   candidate.start < end for doc_id, start, end in said)
+        return any(_overlaps(candidate, *span) for span in said)
 
     def beside(candidate: _Candidate) -> bool:  # the unit just before or after a quote
         document = candidate.passage.document
@@ -241,11 +240,11 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     top = max((p.score for p in passages[:PASSAGES_READ]), default=0.0) or 1.0
     read = passages[:PASSAGES_READ]
     full = {p.doc_id: p.document.text for p in read if p.document is not None}
-    seen = set().union(*(_stems(" ".join([p.text, p.section or "", *_names(p.document)]))
-                         for p in read))
+    settings = [_stems(" ".join([*_names(p.document), p.section or "", p.text])) for p in read]
+    seen = set().union(*settings)
     absent = sum(w for t, w in weights.items() if w > 0 and t in asked and t not in seen) / total
-    candidates = [c for rank, p in enumerate(read)
-                  for c in _candidates(p, rank, weights, total, wants, p.score / top,
+    candidates = [c for rank, (p, setting) in enumerate(zip(read, settings, strict=True))
+                  for c in _candidates(p, rank, weights, total, wants, p.score / top, setting,
                                        [t for d, t in full.items() if d != p.doc_id])]
     for candidate in candidates:
         candidate.signals["absent"] = absent
@@ -277,11 +276,12 @@ def _term_weights(question: str, context: list[str], idf: Callable[[str], float]
 
 
 def _candidates(passage: Passage, rank: int, weights: dict[str, float], total: float,
-                wants: Callable[[str], bool] | None, retrieval: float,
+                wants: Callable[[str], bool] | None, retrieval: float, setting: set[str],
                 others: list[str]) -> list[_Candidate]:
     """Each unit of the passage with its signals (see answer_model.FEATURES); `total` is the
-    weight of what the question asks, `wants` the kind of answer it asks for, `others` the
-    texts of the other documents read."""
+    weight of what the question asks, `wants` the kind of answer it asks for, `setting` the
+    stems of the passage with its document's names and section, `others` the texts of the
+    other documents read."""
     document = passage.document
     if document is None:
         return []
@@ -289,10 +289,8 @@ def _candidates(passage: Passage, rank: int, weights: dict[str, float], total: f
     def share(terms: set[str]) -> float:
         return min(1.0, sum(w for t, w in weights.items() if w > 0 and t in terms) / total)
 
-    setting = _stems(" ".join([document.title or "", document.committee or "",
-                               passage.section or "", passage.text]))
     heading = _stems(passage.section or "")
-    title = _stems(" ".join([document.title or "", document.committee or ""]))
+    title = _stems(" ".join(_names(document)))
     found = []
     for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
                                                         passage.end)):
@@ -326,9 +324,13 @@ def _stems(text: str) -> set[str]:
     return set(stems(content_terms(text)))
 
 
+def _overlaps(candidate: _Candidate, doc_id: str, start: int, end: int) -> bool:
+    """Whether the unit shares text with doc_id's [start, end)."""
+    return candidate.passage.doc_id == doc_id and candidate.start < end and start < candidate.end
+
+
 def _apart(a: _Candidate, b: _Candidate) -> bool:
-    same_doc = a.passage.doc_id == b.passage.doc_id
-    return not (same_doc and a.start < b.end and b.start < a.end)
+    return not _overlaps(a, b.passage.doc_id, b.start, b.end)
 
 
 def _decline(passages: list[Passage], conversation_id: str) -> Answer:

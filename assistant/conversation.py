@@ -14,10 +14,11 @@ from .store.state import StateDb, now
 from .text import content_terms
 
 CONVERSATIONS_FILE = "conversations.sqlite"
-_TOPIC = re.compile(r"\b(that|this|those|these|there|then|such|the same|above)\b", re.I)
-_ANAPHORA = re.compile(
-    r"\b(that|this|it|its|they|them|their|those|these|there|he|she|his|her|him|the same|"
-    r"such|above|then)\b", re.I)
+# words that point back at the earlier topic, and with the pronouns, at anything earlier
+_TOPIC_WORDS = "that|this|those|these|there|then|such|the same|above"
+_TOPIC = re.compile(rf"\b({_TOPIC_WORDS})\b", re.I)
+_ANAPHORA = re.compile(rf"\b({_TOPIC_WORDS}|it|its|they|them|their|he|she|his|her|him)\b",
+                       re.I)
 
 
 @dataclass

@@ -60,8 +60,9 @@ def test_the_shipped_model_is_complete_and_records_what_it_was_fitted_on() -> No
     assert model.fitted_on["refusal"]["unanswerable"] > 0
 
 
-# Phrasings none of the labelled questions use: the fitted model must read the kind of
-# question, not remember the questions it was fitted on.
+# Questions that are not among the labelled ones (some phrased like them, "What did the
+# committee resolve about …"): the fitted model must read the kind of question, not remember
+# the questions it was fitted on.
 @pytest.mark.parametrize(("question", "kind"), [
     ("Who is the clerk to the parish council?", FACT),
     ("When will the new bridge open?", FACT),
