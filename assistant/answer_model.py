@@ -30,6 +30,9 @@ FEATURES = (
     "phrasing",      # share of words that only phrase the question ("many", "discussed")
     "typed",         # the unit holds what the question asks for (a date, an amount, a name)
                      # and the question does not already say
+    "typed_own",     # "own" again when the unit holds that value: the words matter more
+                     # in a line that gives the date or amount asked for
+    "typed_name",    # … when that is a name (read from capitals: less sure than a date)
     "asks_type",     # the question asks for a type at all
     "rank",          # 1 / (1 + the passage's rank in retrieval)
     "retrieval",     # the passage's retrieval score over the best passage's
@@ -39,10 +42,17 @@ FEATURES = (
     "words",         # log(1 + words in the unit) / 4
     "bare",          # a heading or label alone: short, no sentence end, no value
     "field",         # a "Label: value" line or a table row with its headers
+    "focus",         # holds a factual question's first term ("electorate" in "What was
+                     # the electorate in …?"), where what is asked for is most often named
+    "qualified",     # that term appears only under a title word the question lacks
+                     # ("Deputy Mayor" for "Who is the Mayor?")
+    "label",         # share of a factual question's terms in such a line's label
+                     # ("Electorate:")
     "repeated",      # share of its lines repeated in its document or found in another read
     "contact",       # holds a web address, email address or telephone number
-    "absent",        # share of the question's terms in none of the passages read (the same
-                     # for every unit of a question: the refusal model reads it)
+    "absent",        # share of the question's terms found nowhere in the unit's document
+                     # (a question about one council's shop is not answered by minutes that
+                     # never mention a shop, whoever else's do)
 )
 
 

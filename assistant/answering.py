@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from .answer_model import (
@@ -28,15 +28,10 @@ from .chunking import line_sentence_spans
 from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation
-from .text import PHRASING_WORDS, content_terms, stem, stems, tokens
-from .units import FIELD_LINE, answer_type, evidence_units, has_contact, is_bare, list_end, repeated
+from .signals import Candidate, Meaning, rank_candidates
+from .text import content_terms, stems, tokens
+from .units import list_end
 
-# How much a term lent by an earlier turn counts against the follow-up's own words. Chosen on
-# follow-up pairs over the demo corpus (tests/test_answering.py): at 0.5 the earlier topic
-# swamps the new question ("Who presented to them?" got the meeting's date fields, "How much
-# will that cost the council?" was answered); 0.3 still did; 0.2 gets both right and keeps
-# "that CRC" → Sodexo and "When does that start?" → Spring 2021.
-CONTEXT_WEIGHT = 0.2
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
 LIST_UNITS = 3
 # A summary's length in words: at least the first, at most the second. Chosen on QMSum dev
@@ -51,23 +46,7 @@ NEAR_CHARS = 400
 # A further unit joins a factual answer when the ranker gives it at least this share of the
 # best unit's chance of being the answer (softmax ratio): nearly as likely, not an also-ran.
 SHARE_OF_BEST = 0.5
-PASSAGES_READ = 5
 NOT_FOUND = "The documents do not answer this question."
-Meaning = Callable[[list[str]], list[float]]  # texts → cosine of each to the question
-
-
-@dataclass
-class _Candidate:
-    passage: Passage
-    rank: int
-    start: int
-    end: int
-    signals: dict[str, float]
-    score: float = 0.0  # the ranker's score (higher: likelier the unit that answers)
-
-    def quote_text(self) -> str:
-        document = self.passage.document
-        return document.text[self.start:self.end] if document else ""
 
 
 def compose(
@@ -103,8 +82,8 @@ def compose(
                   citations=citations)
 
 
-def _news(question: str, candidates: list[_Candidate], said: list[tuple[str, int, int]],
-          beside_said: bool = False) -> list[_Candidate]:
+def _news(question: str, candidates: list[Candidate], said: list[tuple[str, int, int]],
+          beside_said: bool = False) -> list[Candidate]:
     """A follow-up asks for something the last answer did not say, most often about what it
     said: a unit it already quoted stays a candidate only if it holds one of the follow-up's
     own words ("Which ward does he represent?" may be answered by the row that named him;
@@ -113,10 +92,10 @@ def _news(question: str, candidates: list[_Candidate], said: list[tuple[str, int
     NEIGHBOUR_BONUS (the proposer's line under the resolution)."""
     own = set(stems(content_terms(question)))
 
-    def quoted(candidate: _Candidate) -> bool:
+    def quoted(candidate: Candidate) -> bool:
         return any(_overlaps(candidate, *span) for span in said)
 
-    def beside(candidate: _Candidate) -> bool:  # the unit just before or after a quote
+    def beside(candidate: Candidate) -> bool:  # the unit just before or after a quote
         document = candidate.passage.document
         text = document.text if document else ""
         return any(doc_id == candidate.passage.doc_id and (
@@ -132,7 +111,7 @@ def _news(question: str, candidates: list[_Candidate], said: list[tuple[str, int
     return sorted(kept, key=lambda c: -c.score)
 
 
-def answerable_probability(kind: str, candidates: list[_Candidate],
+def answerable_probability(kind: str, candidates: list[Candidate],
                            model: AnswerModel) -> float:
     """The refusal model's probability that the best unit answers the question."""
     if not candidates:
@@ -143,7 +122,7 @@ def answerable_probability(kind: str, candidates: list[_Candidate],
         kind, candidates[0].signals, candidates[0].score, second, similarity))
 
 
-def _best(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
+def _best(candidates: list[Candidate], limit: int) -> list[Candidate]:
     """The best unit, and further ones only as evidence in their own right: given at least
     SHARE_OF_BEST of the best one's chance of being the answer, not a bare heading or label,
     not overlapping one already chosen."""
@@ -156,12 +135,12 @@ def _best(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
     return chosen
 
 
-def _summary(candidates: list[_Candidate]) -> list[_Candidate]:
+def _summary(candidates: list[Candidate]) -> list[Candidate]:
     """A short extractive summary: the likeliest units, no repeats, until about
     SUMMARY_WORDS words, then put back in document order. A unit beside one already chosen
     gains NEIGHBOUR_BONUS, so the summary follows one exchange rather than scattered lines."""
     low, high = SUMMARY_WORDS
-    chosen: list[_Candidate] = []
+    chosen: list[Candidate] = []
     words = 0
     seen: set[str] = set()
     pool = [c for c in candidates if not c.signals["bare"]]
@@ -180,19 +159,19 @@ def _summary(candidates: list[_Candidate]) -> list[_Candidate]:
     return sorted(chosen, key=lambda c: (c.passage.doc_id, c.start))
 
 
-def _beside(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
+def _beside(candidate: Candidate, chosen: list[Candidate]) -> bool:
     return any(candidate.passage.doc_id == other.passage.doc_id and
                min(abs(candidate.start - other.end), abs(other.start - candidate.end)) < NEAR_CHARS
                for other in chosen)
 
 
-def _with_lists(chosen: list[_Candidate], prefer_list: bool = False) -> list[_Candidate]:
+def _with_lists(chosen: list[Candidate], prefer_list: bool = False) -> list[Candidate]:
     """A sentence that leads into a list ("The inspectors made six recommendations:") says
     little without it: its quote runs on through the list's items, within LIST_CHARS. When
     the best sentence leads a list, the list is the answer, alone. For a "what did they
     recommend" question (`prefer_list`) a list led by another chosen unit follows the best
     one and the rest give way; for a factual one such a list is padding and is left out."""
-    out: list[_Candidate] = []
+    out: list[Candidate] = []
     for candidate in chosen:
         end = _list_after(candidate)
         if end is not None:  # a lead-in, alone or a unit with the items in its passage
@@ -207,7 +186,7 @@ def _with_lists(chosen: list[_Candidate], prefer_list: bool = False) -> list[_Ca
     return out
 
 
-def _list_after(candidate: _Candidate) -> int | None:
+def _list_after(candidate: Candidate) -> int | None:
     """Where a unit that leads into a list ends, its items included (its first line ends
     with a colon and more follows), or None when it leads into none."""
     document = candidate.passage.document
@@ -221,115 +200,12 @@ def _list_after(candidate: _Candidate) -> int | None:
     return end if end > lead_end else None
 
 
-RERANK = 6  # units whose meaning is compared with the question's (an embedding each)
-MEANING_CHARS = 240  # of a unit, embedded for that: what it is about shows in its opening
-
-
-def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str], float],
-                    context_terms: list[str] | None = None, model: AnswerModel | None = None,
-                    meaning: Meaning | None = None, rerank: int = RERANK) -> list[_Candidate]:
-    """Candidate units of the top passages with their signals, likeliest first. The
-    `rerank` likeliest by words are then compared with the question by meaning too."""
-    ranker = (model or load_model()).ranker(question)
-    weights = _term_weights(question, context_terms or [], idf)
-    # Shares are of what the question itself asks: a term lent by an earlier turn helps a
-    # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
-    asked = {stem(t) for t in content_terms(question)}
-    total = sum(w for t, w in weights.items() if w > 0 and t in asked) or 1.0
-    wants = answer_type(question)
-    top = max((p.score for p in passages[:PASSAGES_READ]), default=0.0) or 1.0
-    read = passages[:PASSAGES_READ]
-    full = {p.doc_id: p.document.text for p in read if p.document is not None}
-    settings = [_stems(" ".join([*_names(p.document), p.section or "", p.text])) for p in read]
-    seen = set().union(*settings)
-    absent = sum(w for t, w in weights.items() if w > 0 and t in asked and t not in seen) / total
-    candidates = [c for rank, (p, setting) in enumerate(zip(read, settings, strict=True))
-                  for c in _candidates(p, rank, weights, total, wants, p.score / top, setting,
-                                       [t for d, t in full.items() if d != p.doc_id])]
-    for candidate in candidates:
-        candidate.signals["absent"] = absent
-        candidate.score = ranker.score(candidate.signals)
-    candidates.sort(key=lambda c: -c.score)
-    if meaning is not None and candidates:
-        head = candidates[:rerank]
-        texts = [c.quote_text()[:MEANING_CHARS] for c in head]
-        for candidate, cosine in zip(head, meaning(texts), strict=True):
-            candidate.signals["meaning"] = float(cosine)
-            candidate.score = ranker.score(candidate.signals)
-        candidates.sort(key=lambda c: -c.score)
-    return candidates
-
-
-def _term_weights(question: str, context: list[str], idf: Callable[[str], float]) -> dict[str, float]:
-    """Each question term's weight: its rarity, less for words that only phrase the question,
-    scaled by CONTEXT_WEIGHT for terms lent by an earlier turn. Phrasing words rank sentences
-    but are not part of what the evidence must cover (they carry a negative sign as a marker)."""
-    weights: dict[str, float] = {}
-    own = [(t, 1.0) for t in content_terms(question)]
-    for term, scale in own + [(t, CONTEXT_WEIGHT) for t in context]:
-        key = stem(term)
-        if term in PHRASING_WORDS:
-            weights.setdefault(key, -0.2 * scale * idf(term))
-        elif weights.get(key, 0.0) <= 0:
-            weights[key] = scale * idf(term)
-    return weights
-
-
-def _candidates(passage: Passage, rank: int, weights: dict[str, float], total: float,
-                wants: Callable[[str], bool] | None, retrieval: float, setting: set[str],
-                others: list[str]) -> list[_Candidate]:
-    """Each unit of the passage with its signals (see answer_model.FEATURES); `total` is the
-    weight of what the question asks, `wants` the kind of answer it asks for, `setting` the
-    stems of the passage with its document's names and section, `others` the texts of the
-    other documents read."""
-    document = passage.document
-    if document is None:
-        return []
-
-    def share(terms: set[str]) -> float:
-        return min(1.0, sum(w for t, w in weights.items() if w > 0 and t in terms) / total)
-
-    heading = _stems(passage.section or "")
-    title = _stems(" ".join(_names(document)))
-    found = []
-    for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
-                                                        passage.end)):
-        sentence = document.text[start:end]
-        terms = _stems(sentence)
-        own = share(terms)
-        typed = bool(wants and wants(sentence))
-        if own == 0 and not typed:
-            continue
-        signals = {
-            "own": own, "setting": share(terms | setting) - own,
-            "heading": share(heading - terms), "title": share(title - terms),
-            "phrasing": sum(-w for t, w in weights.items() if t in terms and w < 0) / total,
-            "typed": float(typed), "asks_type": float(wants is not None),
-            "rank": 1 / (1 + rank), "retrieval": retrieval, "dense": passage.similarity,
-            "meaning": 0.0, "first": 1 / (1 + place),
-            "words": math.log1p(len(sentence.split())) / 4,
-            "bare": float(is_bare(sentence)), "field": float(bool(FIELD_LINE.match(sentence))),
-            "repeated": repeated(sentence, document.text, others),
-            "contact": float(has_contact(sentence)),
-        }
-        found.append(_Candidate(passage, rank, start, end, signals))
-    return found
-
-
-def _names(document: Document | None) -> list[str]:
-    return [document.title or "", document.committee or ""] if document else []
-
-
-def _stems(text: str) -> set[str]:
-    return set(stems(content_terms(text)))
-
-
-def _overlaps(candidate: _Candidate, doc_id: str, start: int, end: int) -> bool:
+def _overlaps(candidate: Candidate, doc_id: str, start: int, end: int) -> bool:
     """Whether the unit shares text with doc_id's [start, end)."""
     return candidate.passage.doc_id == doc_id and candidate.start < end and start < candidate.end
 
 
-def _apart(a: _Candidate, b: _Candidate) -> bool:
+def _apart(a: Candidate, b: Candidate) -> bool:
     return not _overlaps(a, b.passage.doc_id, b.start, b.end)
 
 

@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .answering import citation_for, evidence_units
+from .answering import citation_for
 from .config import Settings
 from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation, DroppedStatement
 from .text import content_terms, fold, stems, tokens
+from .units import evidence_units
 
 log = logging.getLogger("assistant.generation")
 

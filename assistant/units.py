@@ -11,13 +11,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .chunking import line_sentence_spans
 
+_MONTH = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|"
+          r"sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\b\.?")
 _DATE = re.compile(
-    r"\b(\d{1,2}/\d{1,2}/\d{2,4}|(19|20)\d\d|"
-    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})", re.I)
+    rf"\b(\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|(19|20)\d\d|{_MONTH}\s+(\d{{4}}|\d{{1,2}}(st|nd|rd|th)?\b(,?\s+\d{{4}})?)|"
+    rf"\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}(\s+\d{{4}})?)",
+    re.I)  # a year, a day and month either way round ("February 15th"), with its year
+_TIME = re.compile(r"\b(\d{1,2}[:.]\d\d\s*([ap]\.?m\b)?|\d{1,2}\s*[ap]\.?m\b|noon|midday)", re.I)
 _NUMBER = re.compile(r"\b\d[\d,.]*%?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
                      r"eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)
@@ -85,7 +90,19 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return units
 
 
-def answer_type(question: str) -> Callable[[str], bool] | None:
+@dataclass(frozen=True)
+class AnswerType:
+    """What kind of value a question asks for ("date", "number", "percent", "name",
+    "definition"), and whether a sentence holds one the question does not already say."""
+
+    kind: str
+    holds: Callable[[str], bool]
+
+    def __call__(self, sentence: str) -> bool:
+        return self.holds(sentence)
+
+
+def answer_type(question: str) -> AnswerType | None:
     """What a sentence must hold to be the kind of answer the question asks for: a value of
     that kind the question does not already hold ("When is the meeting after November 2020?"
     is not answered by a line dated November 2020)."""
@@ -93,15 +110,17 @@ def answer_type(question: str) -> Callable[[str], bool] | None:
     if m := re.search(r"\bwhat (?:does|did|do) (\S+) (?:stand for|mean)\b", question, re.I):
         acronym = re.escape(m.group(1).strip("“”\"'"))
         defined = re.compile(rf"{acronym}[”\"']?\s*(\(|referred to|stands? for|means)", re.I)
-        return lambda s: bool(defined.search(s))
+        return AnswerType("definition", lambda s: bool(defined.search(s)))
     if re.search(r"\b(percentage|per ?cent|proportion)\b", q):
-        return _new_value(_PERCENT, q)
-    if re.search(r"\bwhen\b|\bwhat (date|year|time)\b|\bfrom when\b", q):
-        return _new_value(_DATE, q)
+        return AnswerType("percent", _new_value(_PERCENT, q))
+    if re.search(r"\bwhat time\b|\bhow late\b", q):
+        return AnswerType("time", _new_value(_TIME, q))
+    if re.search(r"\bwhen\b|\bwhat (date|year)\b|\bfrom when\b", q):
+        return AnswerType("date", _new_date(q))
     if re.search(r"\bhow (many|much)\b|\bnumber of\b", q):
-        return _new_value(_NUMBER, q)
+        return AnswerType("number", _new_value(_NUMBER, q))
     if re.search(r"\bwho\b", q):
-        return _new_value(_NAME, q)
+        return AnswerType("name", _new_value(_NAME, q))
     return None
 
 
@@ -110,10 +129,61 @@ def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]
     asked = set(re.findall(r"\w+", question))
 
     def holds(sentence: str) -> bool:
-        return any(set(re.findall(r"\w+", m.group(0).lower())) - asked
-                   for m in pattern.finditer(sentence))
+        return any(_words(m) - asked for m in pattern.finditer(sentence))
 
     return holds
+
+
+_LATER = re.compile(r"\b(after|since|following)\s+(the\s+)?$")
+_EARLIER = re.compile(r"\b(before|until|till|prior to|by)\s+(the\s+)?$")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+Bound = tuple[tuple[int, int], int]  # (year, month or 0), and +1 for "after", -1 for "before"
+
+
+def _new_date(question: str) -> Callable[[str], bool]:
+    """A new date (as _new_value) on the right side of any bound the question sets: "the
+    next meeting after November 2020" is not answered by "held on 7 October 2020" or by
+    "11 November 2020", and is by "2 December 2020" (compared to the bound's precision: a
+    month or a year; a date without a year cannot be compared and counts)."""
+    asked = set(re.findall(r"\w+", question))
+    bounds: list[Bound] = []
+    for m in _DATE.finditer(question):
+        year, month = _when(m)
+        side = 1 if _LATER.search(question[:m.start()]) else (
+            -1 if _EARLIER.search(question[:m.start()]) else 0)
+        if year is not None and side:
+            bounds.append(((year, month or 0), side))
+
+    def holds(sentence: str) -> bool:
+        return any(_words(m) - asked and _within(_when(m), bounds)
+                   for m in _DATE.finditer(sentence))
+
+    return holds
+
+
+def _within(date: tuple[int | None, int | None], bounds: list[Bound]) -> bool:
+    year, month = date
+    if year is None:
+        return True
+    for (bound_year, bound_month), side in bounds:
+        mine = (year, month or 0 if bound_month else 0)
+        if side > 0 and not mine > (bound_year, bound_month) or \
+                side < 0 and not mine < (bound_year, bound_month):
+            return False
+    return True
+
+
+def _when(match: re.Match[str]) -> tuple[int | None, int | None]:
+    """The year and month a date match names (None where it does not say)."""
+    words = _words(match)
+    year = next((int(w) for w in words if len(w) == 4 and w.isdigit()), None)
+    month = next((_MONTHS.index(w[:3]) + 1 for w in words if w[:3] in _MONTHS and
+                  not w.isdigit()), None)
+    return year, month
+
+
+def _words(match: re.Match[str]) -> set[str]:
+    return set(re.findall(r"\w+", match.group(0).lower()))
 
 
 _CONTACT = re.compile(r"\b(https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+|"

@@ -48,12 +48,13 @@ from assistant.answer_model import (
     refusal_signals,
     save_model,
 )
-from assistant.answering import idf_from, rank_candidates
+from assistant.answering import idf_from
 from assistant.config import Settings
 from assistant.evaluation import read_jsonl, span_overlaps
 from assistant.ingest import ingest
 from assistant.records import Filters
 from assistant.service import Assistant
+from assistant.signals import rank_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 # every unit's meaning is compared in the fit (the assistant compares the likeliest by words)
@@ -110,8 +111,10 @@ def collect(name: str, corpus: list[Path], questions: list[Question], index_dir:
         for q in questions:
             gold_docs = {doc_id for doc_id, text in texts.items() for g_doc, span, _, _ in q.gold
                          if g_doc == doc_id or (span is not None and span in text)}
-            factual = model_kind(kinds.kind(q.question)) == FACT
-            if factual and q.answerable and gold_docs and len(gold_docs) < len(texts):
+            # A summary-style question about one meeting is often answered by another
+            # meeting of the same committee (QMSum), never by another council's papers.
+            twinned = q.source != "qmsum" or model_kind(kinds.kind(q.question)) == FACT
+            if twinned and q.answerable and gold_docs and len(gold_docs) < len(texts):
                 twins.append(twin(q, gold_docs))
         idf = idf_from(assistant.index.term_count, max(1, assistant.index.chunk_count()))
         out = [(q, *units(assistant, q, list(texts), idf)) for q in questions + twins]

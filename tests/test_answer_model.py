@@ -19,10 +19,12 @@ from assistant.answer_model import (
     question_features,
     question_kind,
 )
+from assistant.answering import idf_from
 from assistant.config import Settings
 from assistant.conversation import answer_entities
 from assistant.ingest import ingest
 from assistant.service import Assistant
+from assistant.signals import rank_candidates
 from assistant.units import answer_type, evidence_units, has_contact, is_bare, repeated
 
 
@@ -109,6 +111,30 @@ def test_an_answer_holds_a_value_the_question_does_not_already_say() -> None:
     assert who is not None and not who("The Audit Committee met.") and who("The chair is Jo Bloggs.")
 
 
+@pytest.mark.parametrize(("question", "line", "answers"), [
+    # a bound the question sets: a date on its wrong side, or the bound made exact, is not new
+    ("When is the next meeting after December 2019?", "held on Thursday 5th December 2019",
+     False),
+    ("When is the next meeting after December 2019?", "approved on 7 November 2019", False),
+    ("When is the next meeting after December 2019?", "due on Thursday 5th February 2020", True),
+    ("When was the plan adopted before 2019?", "adopted in March 2018", True),
+    ("When was the plan adopted before 2019?", "revised in 2020", False),
+    # without a bound, a more exact date is the answer
+    ("When does the committee meet in October 2009?", "Date: 22 October 2009", True),
+    ("When is the next commission meeting?", "Next meeting: Thursday, February 15th", True),
+    # a time is what "what time" asks for; a "when" question wants a date
+    ("What time does the meeting start?", "Time: 19:15", True),
+    ("What time does the meeting start?", "Date: 22 October 2009", False),
+    ("When did the meeting close?", "Meeting closed at 10.00 pm", False),
+    ("Who chairs the committee?", "Date: 22 October 2009", False),
+])
+def test_dates_answer_within_the_bounds_the_question_sets(question: str, line: str,
+                                                          answers: bool) -> None:
+    wants = answer_type(question)
+    assert wants is not None and wants(line) is answers
+    assert answer_type("Who chairs it?").kind == "name"  # type: ignore[union-attr]
+
+
 def test_boilerplate_and_contact_lines_are_told_apart() -> None:
     footer = "Printed by the Returning Officer, West Offices"
     own = f"Notice of poll\n{footer}\nCandidates: Ann Smith\n{footer}"
@@ -169,3 +195,25 @@ def test_a_follow_up_carries_the_earlier_answers_person(council: Assistant) -> N
 def test_a_question_the_documents_do_not_answer_is_declined(council: Assistant) -> None:
     assert not council.ask("What was the turnout at the Riverside by-election in 2023?").answerable
 
+
+
+def _signals(assistant: Assistant, question: str) -> dict[str, dict[str, float]]:
+    passages = assistant.search(question, 5)
+    idf = idf_from(assistant.index.term_count, assistant.index.chunk_count())
+    return {c.quote_text(): c.signals for c in rank_candidates(question, passages, idf)}
+
+
+def test_a_label_that_names_what_is_asked_is_a_signal(council: Assistant) -> None:
+    by_unit = _signals(council, "What was the overall effectiveness judgement in Barsetshire?")
+    row = next(s for quote, s in by_unit.items() if quote.startswith("Judgement: Overall"))
+    assert row["label"] > 0 and row["focus"] == 1.0  # "overall" is the question's first term
+    sentence = next(s for quote, s in by_unit.items() if quote.startswith("Inspectors visited"))
+    assert sentence["label"] == 0.0 and sentence["field"] == 0.0
+
+
+def test_a_term_the_document_never_mentions_counts_as_absent(council: Assistant) -> None:
+    # "turnout" is in neither document; "leaders" is in the inspection report only
+    by_unit = _signals(council, "What was the turnout among leaders in Barsetshire?")
+    report = next(s for quote, s in by_unit.items() if "leaders" in quote)
+    assert 0 < report["absent"] < 1
+    assert all(s["absent"] >= report["absent"] for s in by_unit.values())

@@ -15,7 +15,7 @@ LAYERS = {
     "pipeline": ("loaders", "parsing", "chunking", "embedding", "embedding_onnx", "progress",
                  "units",
                  "answer_model",
-                 "retrieval", "answering", "conversation",
+                 "retrieval", "signals", "answering", "conversation",
                  "ingest", "generation"),
     "store": ("store",),
     "base": ("records", "errors", "config", "text", "schema", "rate", "__init__"),

@@ -1,0 +1,231 @@
+"""The units of retrieved passages that could answer a question, each with its signals.
+
+Every sentence, table row or "Label: value" line of the top passages becomes a Candidate
+with the signals the answer model reads (see answer_model.FEATURES): how much of the
+question it covers, weighted by rarity, alone and read with its heading, title and passage;
+whether it holds the kind of value asked for; where it sits; how close in meaning it is. The
+ranker for the question's kind scores them; answering chooses among them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .answer_model import SUMMARY, AnswerModel, load_model
+from .records import Document
+from .retrieval import Passage
+from .text import PHRASING_WORDS, content_terms, fold, stem, stems
+from .units import (
+    FIELD_LINE,
+    AnswerType,
+    answer_type,
+    evidence_units,
+    has_contact,
+    is_bare,
+    repeated,
+)
+
+# How much a term lent by an earlier turn counts against the follow-up's own words. Chosen on
+# follow-up pairs over the demo corpus (tests/test_answering.py): at 0.5 the earlier topic
+# swamps the new question ("Who presented to them?" got the meeting's date fields, "How much
+# will that cost the council?" was answered); 0.3 still did; 0.2 gets both right and keeps
+# "that CRC" → Sodexo and "When does that start?" → Spring 2021.
+CONTEXT_WEIGHT = 0.2
+PASSAGES_READ = 5
+RERANK = 6  # units whose meaning is compared with the question's (an embedding each)
+MEANING_CHARS = 240  # of a unit, embedded for that: what it is about shows in its opening
+Meaning = Callable[[list[str]], list[float]]  # texts → cosine of each to the question
+
+
+@dataclass
+class Candidate:
+    """A unit of a passage that may answer the question: where it is, its signals, and the
+    ranker's score."""
+
+    passage: Passage
+    rank: int
+    start: int
+    end: int
+    signals: dict[str, float]
+    score: float = 0.0  # the ranker's score (higher: likelier the unit that answers)
+
+    def quote_text(self) -> str:
+        document = self.passage.document
+        return document.text[self.start:self.end] if document else ""
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a question asks, as the unit signals read it: each term's weight (negative for
+    words that only phrase the question), the weight of the question's own terms, the kind
+    of value it wants, and its first term (where what is asked for is most often named)."""
+
+    weights: dict[str, float]
+    total: float
+    wants: AnswerType | None
+    focus: str  # "" for a summary-style question, which asks for no one thing
+    factual: bool  # a factual or list question (a label can name what it asks for)
+
+    def share(self, terms: set[str]) -> float:
+        """The share of the question's weight these stems cover."""
+        return min(1.0, sum(w for t, w in self.weights.items() if w > 0 and t in terms)
+                   / self.total)
+
+
+def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str], float],
+                    context_terms: list[str] | None = None, model: AnswerModel | None = None,
+                    meaning: Meaning | None = None, rerank: int = RERANK) -> list[Candidate]:
+    """Candidate units of the top passages with their signals, likeliest first. The
+    `rerank` likeliest by words are then compared with the question by meaning too."""
+    model = model or load_model()
+    ranker = model.ranker(question)
+    factual = model.kind(question) != SUMMARY
+    weights = _term_weights(question, context_terms or [], idf)
+    # Shares are of what the question itself asks: a term lent by an earlier turn helps a
+    # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
+    own_terms = content_terms(question)
+    mine = {stem(t) for t in own_terms}
+    asked = _Asked(weights, sum(w for t, w in weights.items() if w > 0 and t in mine) or 1.0,
+                   answer_type(question),
+                   _focus(own_terms) if factual else "", factual)
+    read = passages[:PASSAGES_READ]
+    top = max((p.score for p in read), default=0.0) or 1.0
+    full = {p.doc_id: p.document.text for p in read if p.document is not None}
+    settings = [_stems(" ".join([*_names(p.document), p.section or "", p.text])) for p in read]
+    seen: dict[str, set[str]] = {}  # each document's stems, over its passages read
+    for passage, setting in zip(read, settings, strict=True):
+        seen.setdefault(passage.doc_id, set()).update(setting)
+    documents = {p.doc_id: p.document for p in read}
+    absent = {doc_id: asked.share({t for t in mine if t not in seen[doc_id]
+                                   and not _mentions(document, t)})
+              for doc_id, document in documents.items()}
+    candidates = [c for rank, (p, setting) in enumerate(zip(read, settings, strict=True))
+                  for c in _candidates(p, rank, asked, p.score / top, setting,
+                                       [t for d, t in full.items() if d != p.doc_id])]
+    for candidate in candidates:
+        candidate.signals["absent"] = absent[candidate.passage.doc_id]
+        candidate.score = ranker.score(candidate.signals)
+    candidates.sort(key=lambda c: -c.score)
+    if meaning is not None and candidates:
+        head = candidates[:rerank]
+        texts = [c.quote_text()[:MEANING_CHARS] for c in head]
+        for candidate, cosine in zip(head, meaning(texts), strict=True):
+            candidate.signals["meaning"] = float(cosine)
+            candidate.score = ranker.score(candidate.signals)
+        candidates.sort(key=lambda c: -c.score)
+    return candidates
+
+
+def _focus(terms: list[str]) -> str:
+    """The stem of the question's first term that is not a phrasing word: "What was the
+    electorate …" asks for the electorate."""
+    return next((stem(t) for t in terms if t not in PHRASING_WORDS), "")
+
+
+def _term_weights(question: str, context: list[str], idf: Callable[[str], float]) -> dict[str, float]:
+    """Each question term's weight: its rarity, less for words that only phrase the question,
+    scaled by CONTEXT_WEIGHT for terms lent by an earlier turn. Phrasing words rank sentences
+    but are not part of what the evidence must cover (they carry a negative sign as a marker)."""
+    weights: dict[str, float] = {}
+    own = [(t, 1.0) for t in content_terms(question)]
+    for term, scale in own + [(t, CONTEXT_WEIGHT) for t in context]:
+        key = stem(term)
+        if term in PHRASING_WORDS:
+            weights.setdefault(key, -0.2 * scale * idf(term))
+        elif weights.get(key, 0.0) <= 0:
+            weights[key] = scale * idf(term)
+    return weights
+
+
+def _candidates(passage: Passage, rank: int, asked: _Asked, retrieval: float,
+                setting: set[str], others: list[str]) -> list[Candidate]:
+    """Each unit of the passage with its signals (see answer_model.FEATURES); `setting` is
+    the stems of the passage with its document's names and section, `others` the texts of
+    the other documents read."""
+    document = passage.document
+    if document is None:
+        return []
+    heading = _stems(passage.section or "")
+    title = _stems(" ".join(_names(document)))
+    wants, share = asked.wants, asked.share
+    found = []
+    for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
+                                                        passage.end)):
+        sentence = document.text[start:end]
+        terms = _stems(sentence)
+        own = share(terms)
+        typed = wants is not None and wants(sentence)
+        if own == 0 and not typed:
+            continue
+        field = FIELD_LINE.match(sentence)
+        signals = {
+            "own": own, "setting": share(terms | setting) - own,
+            "heading": share(heading - terms), "title": share(title - terms),
+            "phrasing": sum(-w for t, w in asked.weights.items() if t in terms and w < 0)
+            / asked.total,
+            "typed": float(typed), "typed_own": own if typed else 0.0,
+            "typed_name": float(typed and wants is not None and wants.kind == "name"),
+            "asks_type": float(wants is not None),
+            "rank": 1 / (1 + rank), "retrieval": retrieval, "dense": passage.similarity,
+            "meaning": 0.0, "first": 1 / (1 + place),
+            "words": math.log1p(len(sentence.split())) / 4,
+            "bare": float(is_bare(sentence)), "field": float(bool(field)),
+            "focus": float(asked.focus in terms),
+            "qualified": _qualified(sentence, asked) if asked.focus in terms else 0.0,
+            "label": share(_stems(sentence[:sentence.find(":")]))
+            if field and asked.factual else 0.0,
+            "repeated": repeated(sentence, document.text, others),
+            "contact": float(has_contact(sentence)),
+        }
+        found.append(Candidate(passage, rank, start, end, signals))
+    return found
+
+
+def _qualified(sentence: str, asked: _Asked) -> float:
+    """Whether the question's first term appears in the unit only under a title word the
+    question does not use: "Deputy Mayor" for "Who is the Mayor?"."""
+    plain = qualified = False
+    for match in re.finditer(r"\b\w+\b", sentence):
+        if stem(fold(match.group(0))) != asked.focus:
+            continue
+        before = re.search(r"([A-Z][a-z]+)\s+$", sentence[:match.start()])
+        if before and before.start() > 0 and stem(fold(before.group(1))) not in asked.weights:
+            qualified = True
+        else:
+            plain = True
+    return float(qualified and not plain)
+
+
+def _mentions(document: Document | None, term: str) -> bool:
+    """Whether a word with this stem occurs anywhere in the document's text (asked only
+    for the few question terms its passages read lack)."""
+    if document is None:
+        return False
+    prefix = term[:max(3, len(term) - 1)]  # a stem's last letter may differ ("citi", "city")
+    words = _vocabulary(document.text)
+    at = bisect.bisect_left(words, prefix)
+    while at < len(words) and words[at].startswith(prefix):
+        if stem(fold(words[at])) == term:
+            return True
+        at += 1
+    return False
+
+
+@lru_cache(maxsize=64)
+def _vocabulary(text: str) -> list[str]:
+    """The distinct words of a document's text in lower case, sorted (read once per
+    document, searched by prefix)."""
+    return sorted(set(re.findall(r"\w+", text.lower())))
+
+
+def _names(document: Document | None) -> list[str]:
+    return [document.title or "", document.committee or ""] if document else []
+
+
+def _stems(text: str) -> set[str]:
+    return set(stems(content_terms(text)))
