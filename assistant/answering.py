@@ -71,6 +71,8 @@ def compose(
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
         return _decline(passages, conversation_id)
     best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS)
+    if kind != FACT:
+        best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):
         chosen = _summary(candidates)  # an account, or a list no one unit sets out
     else:  # a fact, or a list or account that one of the likeliest units sets out
@@ -133,6 +135,19 @@ def _best(candidates: list[Candidate], limit: int) -> list[Candidate]:
         if not candidate.signals["bare"] and all(_apart(candidate, other) for other in chosen):
             chosen.append(candidate)
     return chosen
+
+
+def _with_likely_list(best: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """For a decision, list or account question: when none of the best units leads a list
+    but a unit nearly as likely as the best (SHARE_OF_BEST) does, that list takes the last
+    place among them (units a few hundredths apart are ranked by noise, a list is the
+    answer such a question wants)."""
+    if any(_list_after(c) is not None for c in best):
+        return best
+    floor = candidates[0].score + math.log(SHARE_OF_BEST)
+    lead = next((c for c in candidates if c.score >= floor and _list_after(c) is not None
+                 and all(_apart(c, other) for other in best)), None)
+    return best if lead is None else [*best[:LIST_UNITS - 1], lead]
 
 
 def _summary(candidates: list[Candidate]) -> list[Candidate]:

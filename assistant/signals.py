@@ -19,7 +19,7 @@ from functools import lru_cache
 from .answer_model import SUMMARY, AnswerModel, load_model
 from .records import Document
 from .retrieval import Passage
-from .text import PHRASING_WORDS, content_terms, fold, stem, stems
+from .text import PHRASING_WORDS, content_terms, fold, root, roots
 from .units import (
     FIELD_LINE,
     AnswerType,
@@ -89,7 +89,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     # Shares are of what the question itself asks: a term lent by an earlier turn helps a
     # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
     own_terms = content_terms(question)
-    mine = {stem(t) for t in own_terms}
+    mine = {root(t) for t in own_terms}
     asked = _Asked(weights, sum(w for t, w in weights.items() if w > 0 and t in mine) or 1.0,
                    answer_type(question),
                    _focus(own_terms) if factual else "", factual)
@@ -124,7 +124,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
 def _focus(terms: list[str]) -> str:
     """The stem of the question's first term that is not a phrasing word: "What was the
     electorate …" asks for the electorate."""
-    return next((stem(t) for t in terms if t not in PHRASING_WORDS), "")
+    return next((root(t) for t in terms if t not in PHRASING_WORDS), "")
 
 
 def _term_weights(question: str, context: list[str], idf: Callable[[str], float]) -> dict[str, float]:
@@ -134,7 +134,7 @@ def _term_weights(question: str, context: list[str], idf: Callable[[str], float]
     weights: dict[str, float] = {}
     own = [(t, 1.0) for t in content_terms(question)]
     for term, scale in own + [(t, CONTEXT_WEIGHT) for t in context]:
-        key = stem(term)
+        key = root(term)
         if term in PHRASING_WORDS:
             weights.setdefault(key, -0.2 * scale * idf(term))
         elif weights.get(key, 0.0) <= 0:
@@ -191,10 +191,10 @@ def _qualified(sentence: str, asked: _Asked) -> float:
     question does not use: "Deputy Mayor" for "Who is the Mayor?"."""
     plain = qualified = False
     for match in re.finditer(r"\b\w+\b", sentence):
-        if stem(fold(match.group(0))) != asked.focus:
+        if root(fold(match.group(0))) != asked.focus:
             continue
         before = re.search(r"([A-Z][a-z]+)\s+$", sentence[:match.start()])
-        if before and before.start() > 0 and stem(fold(before.group(1))) not in asked.weights:
+        if before and before.start() > 0 and root(fold(before.group(1))) not in asked.weights:
             qualified = True
         else:
             plain = True
@@ -202,7 +202,7 @@ def _qualified(sentence: str, asked: _Asked) -> float:
 
 
 def _mentions(document: Document | None, term: str) -> bool:
-    """Whether a word with this stem occurs anywhere in the document's text (asked only
+    """Whether a word with this root occurs anywhere in the document's text (asked only
     for the few question terms its passages read lack)."""
     if document is None:
         return False
@@ -210,7 +210,7 @@ def _mentions(document: Document | None, term: str) -> bool:
     words = _vocabulary(document.text)
     at = bisect.bisect_left(words, prefix)
     while at < len(words) and words[at].startswith(prefix):
-        if stem(fold(words[at])) == term:
+        if root(fold(words[at])) == term:
             return True
         at += 1
     return False
@@ -228,4 +228,5 @@ def _names(document: Document | None) -> list[str]:
 
 
 def _stems(text: str) -> set[str]:
-    return set(stems(content_terms(text)))
+    """The roots of the text's content terms (text.roots)."""
+    return set(roots(content_terms(text)))

@@ -12,6 +12,9 @@ import re
 import sqlite3
 import threading
 import unicodedata
+from functools import lru_cache
+
+import simplemma
 
 # Letters and digits of any script (\w without the underscore), as unicode61's token chars.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -86,6 +89,23 @@ def stems(words: list[str]) -> list[str]:
 def stem(word: str) -> str:
     """The stem FTS5's porter tokenizer gives a token."""
     return stems([word])[0]
+
+
+def roots(words: list[str]) -> list[str]:
+    """The stems of the words' dictionary forms: irregular forms meet their verb or noun
+    ("spent" → "spend", "led" → "lead", "children" → "child"), which stemming alone misses.
+    For matching a question's words to a unit's; the keyword index keeps plain stems."""
+    return stems([_lemma(w) for w in words])
+
+
+def root(word: str) -> str:
+    """roots() of one word."""
+    return roots([word])[0]
+
+
+@lru_cache(maxsize=100_000)
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="en").lower() if word.isalpha() else word
 
 
 def content_terms(text: str) -> list[str]:

@@ -25,6 +25,7 @@ from assistant.conversation import answer_entities
 from assistant.ingest import ingest
 from assistant.service import Assistant
 from assistant.signals import rank_candidates
+from assistant.text import root, roots
 from assistant.units import answer_type, evidence_units, has_contact, is_bare, repeated
 
 
@@ -133,6 +134,20 @@ def test_dates_answer_within_the_bounds_the_question_sets(question: str, line: s
     wants = answer_type(question)
     assert wants is not None and wants(line) is answers
     assert answer_type("Who chairs it?").kind == "name"  # type: ignore[union-attr]
+
+
+def test_a_count_is_not_a_year() -> None:
+    wants = answer_type("How many offenders does the CRC supervise?")
+    assert wants is not None
+    assert not wants("The CRC used the 2016 recommendations as a catalyst for change.")
+    assert wants("It supervises nearly 30,000 offenders.")
+    assert not wants("Electorate: 2019")  # a count that looks like a year is missed
+
+
+def test_question_and_unit_words_meet_in_their_dictionary_forms() -> None:
+    assert roots(["spent", "spend", "led", "lead", "children", "child"]) == [
+        "spend", "spend", "lead", "lead", "child", "child"]
+    assert root("2017") == "2017" and root("councillors") == root("councillor")
 
 
 def test_boilerplate_and_contact_lines_are_told_apart() -> None:
