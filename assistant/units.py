@@ -168,7 +168,7 @@ def _within(date: tuple[int | None, int | None], bounds: list[Bound]) -> bool:
     if year is None:
         return True
     for (bound_year, bound_month), side in bounds:
-        mine = (year, month or 0 if bound_month else 0)
+        mine = (year, (month or 0) if bound_month else 0)  # to the bound's precision
         if side > 0 and not mine > (bound_year, bound_month) or \
                 side < 0 and not mine < (bound_year, bound_month):
             return False

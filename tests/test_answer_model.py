@@ -120,6 +120,8 @@ def test_an_answer_holds_a_value_the_question_does_not_already_say() -> None:
     ("When is the next meeting after December 2019?", "due on Thursday 5th February 2020", True),
     ("When was the plan adopted before 2019?", "adopted in March 2018", True),
     ("When was the plan adopted before 2019?", "revised in 2020", False),
+    ("When did it reopen after 2019?", "closed in March 2019", False),
+    ("When did it reopen after 2019?", "reopened in January 2020", True),
     # without a bound, a more exact date is the answer
     ("When does the committee meet in October 2009?", "Date: 22 October 2009", True),
     ("When is the next commission meeting?", "Next meeting: Thursday, February 15th", True),
