@@ -122,8 +122,8 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
 
 
 def _focus(terms: list[str]) -> str:
-    """The stem of the question's first term that is not a phrasing word: "What was the
-    electorate …" asks for the electorate."""
+    """The root (text.roots) of the question's first term that is not a phrasing word:
+    "What was the electorate …" asks for the electorate."""
     return next((root(t) for t in terms if t not in PHRASING_WORDS), "")
 
 
