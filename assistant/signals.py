@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .answer_model import SUMMARY, AnswerModel, load_model
+from .answer_model import SUMMARY, AnswerModel, load_model, model_kind
 from .records import Document
 from .retrieval import Passage
 from .text import PHRASING_WORDS, content_terms, fold, root, roots
@@ -72,7 +72,7 @@ class _Asked:
     factual: bool  # a factual or list question (a label can name what it asks for)
 
     def share(self, terms: set[str]) -> float:
-        """The share of the question's weight these stems cover."""
+        """The share of the question's weight these roots cover."""
         return min(1.0, sum(w for t, w in self.weights.items() if w > 0 and t in terms)
                    / self.total)
 
@@ -83,8 +83,9 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     """Candidate units of the top passages with their signals, likeliest first. The
     `rerank` likeliest by words are then compared with the question by meaning too."""
     model = model or load_model()
-    ranker = model.ranker(question)
-    factual = model.kind(question) != SUMMARY
+    kind = model.kind(question)
+    ranker = model.rankers[model_kind(kind)]
+    factual = kind != SUMMARY
     weights = _term_weights(question, context_terms or [], idf)
     # Shares are of what the question itself asks: a term lent by an earlier turn helps a
     # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
@@ -95,18 +96,18 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
                    _focus(own_terms) if factual else "", factual)
     read = passages[:PASSAGES_READ]
     top = max((p.score for p in read), default=0.0) or 1.0
-    full = {p.doc_id: p.document.text for p in read if p.document is not None}
-    settings = [_stems(" ".join([*_names(p.document), p.section or "", p.text])) for p in read]
-    seen: dict[str, set[str]] = {}  # each document's stems, over its passages read
+    documents = {p.doc_id: p.document for p in read}
+    settings = [_roots(" ".join([*_names(p.document), p.section or "", p.text])) for p in read]
+    seen: dict[str, set[str]] = {}  # each document's roots, over its passages read
     for passage, setting in zip(read, settings, strict=True):
         seen.setdefault(passage.doc_id, set()).update(setting)
-    documents = {p.doc_id: p.document for p in read}
     absent = {doc_id: asked.share({t for t in mine if t not in seen[doc_id]
                                    and not _mentions(document, t)})
               for doc_id, document in documents.items()}
     candidates = [c for rank, (p, setting) in enumerate(zip(read, settings, strict=True))
                   for c in _candidates(p, rank, asked, p.score / top, setting,
-                                       [t for d, t in full.items() if d != p.doc_id])]
+                                       [d.text for i, d in documents.items()
+                                        if d is not None and i != p.doc_id])]
     for candidate in candidates:
         candidate.signals["absent"] = absent[candidate.passage.doc_id]
         candidate.score = ranker.score(candidate.signals)
@@ -145,19 +146,19 @@ def _term_weights(question: str, context: list[str], idf: Callable[[str], float]
 def _candidates(passage: Passage, rank: int, asked: _Asked, retrieval: float,
                 setting: set[str], others: list[str]) -> list[Candidate]:
     """Each unit of the passage with its signals (see answer_model.FEATURES); `setting` is
-    the stems of the passage with its document's names and section, `others` the texts of
+    the roots of the passage with its document's names and section, `others` the texts of
     the other documents read."""
     document = passage.document
     if document is None:
         return []
-    heading = _stems(passage.section or "")
-    title = _stems(" ".join(_names(document)))
+    heading = _roots(passage.section or "")
+    title = _roots(" ".join(_names(document)))
     wants, share = asked.wants, asked.share
     found = []
     for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
                                                         passage.end)):
         sentence = document.text[start:end]
-        terms = _stems(sentence)
+        terms = _roots(sentence)
         own = share(terms)
         typed = wants is not None and wants(sentence)
         if own == 0 and not typed:
@@ -177,7 +178,7 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, retrieval: float,
             "bare": float(is_bare(sentence)), "field": float(bool(field)),
             "focus": float(asked.focus in terms),
             "qualified": _qualified(sentence, asked) if asked.focus in terms else 0.0,
-            "label": share(_stems(sentence[:sentence.find(":")]))
+            "label": share(_roots(sentence[:sentence.find(":")]))
             if field and asked.factual else 0.0,
             "repeated": repeated(sentence, document.text, others),
             "contact": float(has_contact(sentence)),
@@ -219,7 +220,8 @@ def _mentions(document: Document | None, term: str) -> bool:
 @lru_cache(maxsize=64)
 def _vocabulary(text: str) -> list[str]:
     """The distinct words of a document's text in lower case, sorted (read once per
-    document, searched by prefix)."""
+    document, searched by prefix). Not text.tokens: its diacritic folding runs per
+    character in Python, about 20 ms for a 100 kB transcript, on the hot path."""
     return sorted(set(re.findall(r"\w+", text.lower())))
 
 
@@ -227,6 +229,6 @@ def _names(document: Document | None) -> list[str]:
     return [document.title or "", document.committee or ""] if document else []
 
 
-def _stems(text: str) -> set[str]:
+def _roots(text: str) -> set[str]:
     """The roots of the text's content terms (text.roots)."""
     return set(roots(content_terms(text)))
