@@ -101,7 +101,10 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     seen: dict[str, set[str]] = {}  # each document's roots, over its passages read
     for passage, setting in zip(read, settings, strict=True):
         seen.setdefault(passage.doc_id, set()).update(setting)
-    absent = {doc_id: asked.share({t for t in mine if t not in seen[doc_id]
+    # What a "Which party …?" asks for is named by its value ("Liberal Democrats"): a document
+    # that never says "party" can still answer it.
+    named = mine - {root(t) for t in content_terms(_category(question))}
+    absent = {doc_id: asked.share({t for t in named if t not in seen[doc_id]
                                    and not _mentions(document, t)})
               for doc_id, document in documents.items()}
     candidates = [c for rank, (p, setting) in enumerate(zip(read, settings, strict=True))
@@ -120,6 +123,16 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
             candidate.score = ranker.score(candidate.signals)
         candidates.sort(key=lambda c: -c.score)
     return candidates
+
+
+_CATEGORY = re.compile(r"^\W*(?:which|what)\s+(\w+)", re.I)
+
+
+def _category(question: str) -> str:
+    """The noun a "which"/"what" question opens with, naming the kind of thing it asks
+    for: "party" in "Which party is he in?" ("" when it opens otherwise)."""
+    match = _CATEGORY.match(question)
+    return match.group(1) if match else ""
 
 
 def _focus(terms: list[str]) -> str:

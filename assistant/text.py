@@ -19,8 +19,9 @@ import simplemma
 # Letters and digits of any script (\w without the underscore), as unicode61's token chars.
 _TOKEN = re.compile(r"[^\W_]+")
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# Not "against": which way a vote went, or what an objection was to, is what it names.
 STOP_WORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being
+a about above after again all also am an and any are as at be because been before being
 below between both but by can could did do does doing done down during each few for from further
 had has have having he her here hers herself him himself his how i if in into is it its itself
 just me more most my myself no nor not now of off on once only or other our ours ourselves out

@@ -76,13 +76,18 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentences and lines ("Label: value" lines each on their own: "Lead inspector: …" is
     cited apart from "Inspection dates: …"), except that a sentence that leads into a list
     ("The inspectors made six recommendations:", "The meeting will be held:") is one unit
-    with the list's items or fields that follow it in the passage."""
+    with the list's items or fields that follow it in the passage, and a sentence in
+    brackets that follows another on its line is read with it."""
     units: list[tuple[int, int]] = []
     items_end = start
     for span in line_sentence_spans(text, start, end):
         if span[0] < items_end:
             continue  # an item of the list the unit before leads into
         line = text[span[0]:span[1]]
+        between = text[units[-1][1]:span[0]] if units else "\n"
+        if line.startswith("(") and not between.strip() and "\n" not in between:
+            units[-1] = (units[-1][0], span[1])  # "RESOLVED: … (Cllr A proposed, … one was
+            continue                             # against)." is one unit with its vote
         if line.rstrip().endswith(":") and len(line.split()) > BARE_LABEL_WORDS:
             items_end = min(list_end(text, span[1]), end)
             if items_end > span[1]:

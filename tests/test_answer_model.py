@@ -103,6 +103,13 @@ def test_a_lead_in_to_label_lines_is_one_unit_with_them() -> None:
     assert units == [text[:text.index("\n\nAGENDA")], "AGENDA"]
 
 
+def test_a_vote_in_brackets_is_read_with_its_resolution() -> None:
+    text = ("RESOLVED: That the fee be capped at £350. (Cllr A proposed, Cllr B seconded, "
+            "seven were in favour and one was against).\n(a) A list item on its own line.")
+    units = [text[a:b] for a, b in evidence_units(text, 0, len(text))]
+    assert units == [text[:text.index("\n")], "(a) A list item on its own line."]
+
+
 def test_an_answer_holds_a_value_the_question_does_not_already_say() -> None:
     wants = answer_type("When is the next meeting after November 2020?")
     assert wants is not None
@@ -234,3 +241,12 @@ def test_a_term_the_document_never_mentions_counts_as_absent(council: Assistant)
     report = next(s for quote, s in by_unit.items() if "leaders" in quote)
     assert 0 < report["absent"] < 1
     assert all(s["absent"] >= report["absent"] for s in by_unit.values())
+
+
+def test_the_kind_of_thing_a_which_question_asks_for_need_not_be_named(council: Assistant) -> None:
+    # a document names a party ("Green Party"), not a "faction"; asked which faction, the
+    # word for the kind of answer is not missing from it, asked about a faction, it is
+    which = _signals(council, "Which faction is Ann Smith in?")
+    about = _signals(council, "Is Ann Smith in a faction?")
+    row = next(quote for quote in which if "Ann Smith" in quote)
+    assert which[row]["absent"] == 0.0 and about[row]["absent"] > 0

@@ -46,6 +46,8 @@ def test_content_terms_drop_stop_words_and_possessives() -> None:
     assert content_terms("What did the CRC's inspectors say about 51% of users?") == [
         "crc", "inspectors", "51", "users"]
     assert content_terms("Café Müller’s licence") == ["cafe", "muller", "licence"]
+    # which way a vote went is what a question about it asks
+    assert content_terms("How many voted against it?") == ["many", "voted", "against"]
 
 
 def test_every_word_of_real_documents_stems_as_the_index_does() -> None:
