@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .units import answer_type
+
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 
 # The signals of one unit for one question, each in [0, 1] or a small range.
@@ -161,10 +163,13 @@ _ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation)$")  # British spelling: summ
 
 
 def question_features(question: str) -> list[str]:
-    """What the question-kind model reads: the question's words, and its opening word and
-    two words ("^who", "^what did"), where the kind of question shows most."""
+    """What the question-kind model reads: the question's words, its opening word and two
+    words ("^who", "^what did"), where the kind of question shows most, and the kind of value
+    it asks for, if any ("=date" and "=value": units.answer_type)."""
     words = [_ISE.sub(r"iz\1", w) for w in re.findall(r"[a-z]+", question.lower())]
-    return [*dict.fromkeys(words), *(f"^{' '.join(words[:n])}" for n in (1, 2) if words)]
+    wants = answer_type(question)
+    return [*dict.fromkeys(words), *(f"^{' '.join(words[:n])}" for n in (1, 2) if words),
+            *([f"={wants.kind}", "=value"] if wants else [])]
 
 
 @dataclass(frozen=True)

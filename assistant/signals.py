@@ -10,6 +10,7 @@ ranker for the question's kind scores them; answering chooses among them.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from functools import lru_cache
 from .answer_model import SUMMARY, AnswerModel, load_model, model_kind
 from .records import Document
 from .retrieval import Passage
-from .text import PHRASING_WORDS, content_terms, fold, root, roots
+from .text import PHRASING_WORDS, STOP_WORDS, content_terms, fold, root, roots, tokens
 from .units import (
     FIELD_LINE,
     AnswerType,
@@ -103,7 +104,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
         seen.setdefault(passage.doc_id, set()).update(setting)
     # What a "Which party …?" asks for is named by its value ("Liberal Democrats"): a document
     # that never says "party" can still answer it.
-    named = mine - {root(t) for t in content_terms(_category(question))}
+    named = mine - set(roots(_category(question)))
     absent = {doc_id: asked.share({t for t in named if t not in seen[doc_id]
                                    and not _mentions(document, t)})
               for doc_id, document in documents.items()}
@@ -125,14 +126,16 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     return candidates
 
 
-_CATEGORY = re.compile(r"^\W*(?:which|what)\s+(\w+)", re.I)
+_CATEGORY = re.compile(r"^\W*(?:which|what)\s+(.*)", re.I)
 
 
-def _category(question: str) -> str:
-    """The noun a "which"/"what" question opens with, naming the kind of thing it asks
-    for: "party" in "Which party is he in?" ("" when it opens otherwise)."""
+def _category(question: str) -> list[str]:
+    """The words a "which"/"what" question opens with, up to its verb, naming the kind of
+    thing it asks for: "party" in "Which party is he in?", "phone number" in "What phone
+    number should I call?" (none when it opens otherwise)."""
     match = _CATEGORY.match(question)
-    return match.group(1) if match else ""
+    words = tokens(match.group(1)) if match else []
+    return list(itertools.takewhile(lambda w: w not in STOP_WORDS, words))
 
 
 def _focus(terms: list[str]) -> str:

@@ -99,14 +99,37 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class AnswerType:
-    """What kind of value a question asks for ("date", "number", "percent", "name",
-    "definition"), and whether a sentence holds one the question does not already say."""
+    """What kind of value a question asks for ("date", "time", "number", "percent", "name",
+    "definition", "contact"), and whether a sentence holds one the question does not
+    already say."""
 
     kind: str
     holds: Callable[[str], bool]
 
     def __call__(self, sentence: str) -> bool:
         return self.holds(sentence)
+
+
+_WEB = re.compile(r"\b(https?://|www\.)\S+")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+")
+_PHONE = re.compile(r"(?<![\d.])((\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}|"
+                    r"\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\d.]\d)")  # UK, and US style
+_CONTACT = re.compile("|".join(p.pattern for p in (_WEB, _EMAIL, _PHONE)))
+
+
+# What a question asks for, read from its words, the first that matches: the kind of value
+# and its pattern.
+_VALUES = [(re.compile(asks), kind, value) for asks, kind, value in (
+    (r"\b(percentage|per ?cent|proportion)\b", "percent", _PERCENT),
+    (r"\bwhat time\b|\bhow late\b", "time", _TIME),
+    (r"\be-?mail\b", "contact", _EMAIL),
+    (r"\b(tele)?phone\b", "contact", _PHONE),
+    (r"\bwebsite\b|\bweb (address|page)\b|\burl\b", "contact", _WEB),
+    (r"\bcontact details\b|\bhow (do|can|should) (i|we|residents?) contact\b", "contact", _CONTACT),
+    (r"\bwhen\b|\bwhat (date|year)\b|\bfrom when\b", "date", _DATE),
+    (r"\bhow (many|much)\b|\bnumber of\b", "number", _NUMBER),
+    (r"\bwho\b", "name", _NAME),
+)]
 
 
 def answer_type(question: str) -> AnswerType | None:
@@ -118,16 +141,9 @@ def answer_type(question: str) -> AnswerType | None:
         acronym = re.escape(m.group(1).strip("“”\"'"))
         defined = re.compile(rf"{acronym}[”\"']?\s*(\(|referred to|stands? for|means)", re.I)
         return AnswerType("definition", lambda s: bool(defined.search(s)))
-    if re.search(r"\b(percentage|per ?cent|proportion)\b", q):
-        return AnswerType("percent", _new_value(_PERCENT, q))
-    if re.search(r"\bwhat time\b|\bhow late\b", q):
-        return AnswerType("time", _new_value(_TIME, q))
-    if re.search(r"\bwhen\b|\bwhat (date|year)\b|\bfrom when\b", q):
-        return AnswerType("date", _new_date(q))
-    if re.search(r"\bhow (many|much)\b|\bnumber of\b", q):
-        return AnswerType("number", _new_value(_NUMBER, q))
-    if re.search(r"\bwho\b", q):
-        return AnswerType("name", _new_value(_NAME, q))
+    for asks, kind, value in _VALUES:
+        if asks.search(q):
+            return AnswerType(kind, _new_date(q) if value is _DATE else _new_value(value, q))
     return None
 
 
@@ -191,10 +207,6 @@ def _when(match: re.Match[str]) -> tuple[int | None, int | None]:
 
 def _words(match: re.Match[str]) -> set[str]:
     return set(re.findall(r"\w+", match.group(0).lower()))
-
-
-_CONTACT = re.compile(r"\b(https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+|"
-                      r"(?<!\d)(\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)")
 
 
 def has_contact(text: str) -> bool:

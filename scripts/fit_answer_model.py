@@ -242,9 +242,17 @@ def answering_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[st
                "answerable": len(answerable), "unanswerable": len(unanswerable)}
 
 
+# About one question's worth of balanced accuracy on either side (some 80 answerable and 90
+# unanswerable factual dev questions): differences smaller than this are noise.
+NEAR_BEST = 0.01
+
+
 def best_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, float]]:
-    """The threshold with the best balanced accuracy (answerable and unanswerable questions
-    count equally), the middle of the best range."""
+    """The lowest threshold whose balanced accuracy (answerable and unanswerable questions
+    count equally) is within NEAR_BEST of the best: the curve is flat near its top, and
+    picking its exact peak moved the threshold from 0.24 to 0.35 and 0.45 as a few
+    questions were added; among thresholds the dev set cannot tell apart, answer (a cited
+    answer is checked in seconds; a wrong refusal leaves the asker nothing)."""
     answerable = [p for p, label in scored if label]
     unanswerable = [p for p, label in scored if not label]
     scores = []
@@ -254,8 +262,7 @@ def best_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, fl
         tnr = sum(p < t for p in unanswerable) / max(1, len(unanswerable))
         scores.append(((tpr + tnr) / 2, t, tpr, tnr))
     top_score = max(s[0] for s in scores)
-    tied = [s for s in scores if s[0] >= top_score - 1e-9]
-    chosen = tied[len(tied) // 2]
+    chosen = next(s for s in scores if s[0] >= top_score - NEAR_BEST)
     return chosen[1], {"balanced_accuracy": round(chosen[0], 3),
                        "answerable_answered": round(chosen[2], 3),
                        "unanswerable_declined": round(chosen[3], 3),
