@@ -34,6 +34,8 @@ FEATURES = (
                      # and the question does not already say
     "typed_own",     # "own" again when the unit holds that value: the words matter more
                      # in a line that gives the date or amount asked for
+    "typed_setting", # "own" with "setting" when the unit holds it: the date in a passage
+                     # about the consultation asked of, in a sentence that does not name it
     "typed_name",    # … when that is a name (read from capitals: less sure than a date)
     "asks_type",     # the question asks for a type at all
     "rank",          # 1 / (1 + the passage's rank in retrieval)

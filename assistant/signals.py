@@ -186,6 +186,7 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, retrieval: float,
             "phrasing": sum(-w for t, w in asked.weights.items() if t in terms and w < 0)
             / asked.total,
             "typed": float(typed), "typed_own": own if typed else 0.0,
+            "typed_setting": share(terms | setting) if typed else 0.0,
             "typed_name": float(typed and wants is not None and wants.kind == "name"),
             "asks_type": float(wants is not None),
             "rank": 1 / (1 + rank), "retrieval": retrieval, "dense": passage.similarity,

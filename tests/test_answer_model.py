@@ -259,6 +259,14 @@ def test_a_label_that_names_what_is_asked_is_a_signal(council: Assistant) -> Non
     assert sentence["label"] == 0.0 and sentence["field"] == 0.0
 
 
+def test_a_unit_holding_the_value_asked_for_is_read_with_its_passage(council: Assistant) -> None:
+    by_unit = _signals(council, "When were social workers in Barsetshire visited?")
+    visit = next(s for quote, s in by_unit.items() if quote.startswith("Inspectors visited"))
+    assert visit["typed"] == 1.0
+    assert visit["typed_setting"] == pytest.approx(visit["own"] + visit["setting"])
+    assert all(s["typed_setting"] == 0.0 for s in by_unit.values() if not s["typed"])
+
+
 def test_a_term_the_document_never_mentions_counts_as_absent(council: Assistant) -> None:
     # "turnout" is in neither document; "leaders" is in the inspection report only
     by_unit = _signals(council, "What was the turnout among leaders in Barsetshire?")
