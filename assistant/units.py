@@ -84,10 +84,11 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if span[0] < items_end:
             continue  # an item of the list the unit before leads into
         line = text[span[0]:span[1]]
+        # "RESOLVED: That … (Cllr A proposed, … one was against)." is one unit with its vote
         between = text[units[-1][1]:span[0]] if units else "\n"
         if line.startswith("(") and not between.strip() and "\n" not in between:
-            units[-1] = (units[-1][0], span[1])  # "RESOLVED: … (Cllr A proposed, … one was
-            continue                             # against)." is one unit with its vote
+            units[-1] = (units[-1][0], span[1])
+            continue
         if line.rstrip().endswith(":") and len(line.split()) > BARE_LABEL_WORDS:
             items_end = min(list_end(text, span[1]), end)
             if items_end > span[1]:

@@ -242,7 +242,7 @@ def answering_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[st
                "answerable": len(answerable), "unanswerable": len(unanswerable)}
 
 
-# About one question's worth of balanced accuracy on either side (some 80 answerable and 90
+# About one question's worth of balanced accuracy on either side (some 80 answerable and 100
 # unanswerable factual dev questions): differences smaller than this are noise.
 NEAR_BEST = 0.01
 
