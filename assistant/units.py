@@ -23,8 +23,10 @@ _DATE = re.compile(
     rf"\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}(\s+\d{{4}})?)",
     re.I)  # a year, a day and month either way round ("February 15th"), with its year
 _TIME = re.compile(r"\b(\d{1,2}[:.]\d\d\s*([ap]\.?m\b)?|\d{1,2}\s*[ap]\.?m\b|noon|midday)", re.I)
-# An amount or a count; a bare year ("in 2016") is neither.
-_NUMBER = re.compile(r"\b(?!(19|20)\d\d\b(?![,.]\d))\d[\d,.]*%?|\b(one|two|three|four|five|six|"
+# An amount or a count; a bare year ("in 2016") is neither, nor is a reference or a period
+# written with a slash (minute "212/20", planning application "20/00209/TREECA", "2020/21").
+_NUMBER = re.compile(r"(?<!/)\b(?!(19|20)\d\d\b(?![,.]\d))\d[\d,.]*%?(?![\d,.]*/\w)|"
+                     r"\b(one|two|three|four|five|six|"
                      r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                      r"thousand|million)\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)

@@ -175,6 +175,11 @@ def test_a_count_is_not_a_year() -> None:
     assert not wants("The CRC used the 2016 recommendations as a catalyst for change.")
     assert wants("It supervises nearly 30,000 offenders.")
     assert not wants("Electorate: 2019")  # a count that looks like a year is missed
+    # nor is a minute, an application or a financial year written with a slash an amount
+    cost = answer_type("How much will the bench cost?")
+    assert cost is not None
+    assert not cost("215/20 To Approve Design for Parish Partnership Funding 2020/21")
+    assert not cost("20/00209/TREECA Stoke Ferry") and cost("Fees would be £350 upwards")
 
 
 def test_question_and_unit_words_meet_in_their_dictionary_forms() -> None:
