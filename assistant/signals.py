@@ -71,6 +71,7 @@ class _Asked:
     wants: AnswerType | None
     focus: str  # "" for a summary-style question, which asks for no one thing
     factual: bool  # a factual or list question (a label can name what it asks for)
+    question: str = ""
 
     def share(self, terms: set[str]) -> float:
         """The share of the question's weight these roots cover."""
@@ -94,7 +95,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     mine = {root(t) for t in own_terms}
     asked = _Asked(weights, sum(w for t, w in weights.items() if w > 0 and t in mine) or 1.0,
                    answer_type(question),
-                   _focus(own_terms) if factual else "", factual)
+                   _focus(own_terms) if factual else "", factual, question)
     read = passages[:PASSAGES_READ]
     top = max((p.score for p in read), default=0.0) or 1.0
     documents = {p.doc_id: p.document for p in read}
@@ -169,7 +170,10 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, retrieval: float,
         return []
     heading = _roots(passage.section or "")
     title = _roots(" ".join(_names(document)))
-    wants, share = asked.wants, asked.share
+    # "When is the next meeting?" of minutes: a date after the meeting they record
+    wants = answer_type(asked.question, document.meeting_date) \
+        if asked.wants is not None and document.meeting_date else asked.wants
+    share = asked.share
     found = []
     for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
                                                         passage.end)):

@@ -135,10 +135,11 @@ _VALUES = [(re.compile(asks), kind, value) for asks, kind, value in (
 )]
 
 
-def answer_type(question: str) -> AnswerType | None:
+def answer_type(question: str, held: str | None = None) -> AnswerType | None:
     """What a sentence must hold to be the kind of answer the question asks for: a value of
     that kind the question does not already hold ("When is the meeting after November 2020?"
-    is not answered by a line dated November 2020)."""
+    is not answered by a line dated November 2020). `held` is the ISO date of the meeting a
+    document records: asked for the next one, a date on or before it is not the answer."""
     q = question.lower()
     if m := re.search(r"\bwhat (?:does|did|do) (\S+) (?:stand for|mean)\b", question, re.I):
         acronym = re.escape(m.group(1).strip("“”\"'"))
@@ -146,7 +147,8 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType("definition", lambda s: bool(defined.search(s)))
     for asks, kind, value in _VALUES:
         if asks.search(q):
-            return AnswerType(kind, _new_date(q) if value is _DATE else _new_value(value, q))
+            return AnswerType(kind, _new_date(q, held) if value is _DATE
+                              else _new_value(value, q))
     return None
 
 
@@ -163,22 +165,29 @@ def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]
 _LATER = re.compile(r"\b(after|since|following)\s+(the\s+)?$")
 _EARLIER = re.compile(r"\b(before|until|till|prior to|by)\s+(the\s+)?$")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-Bound = tuple[tuple[int, int], int]  # (year, month or 0), and +1 for "after", -1 for "before"
+_NEXT = re.compile(r"\b(next|upcoming|forthcoming)\b")
+Day = tuple[int, int, int]  # year, month, day (0 where not said)
+Bound = tuple[Day, int]  # +1 for "after", -1 for "before"
 
 
-def _new_date(question: str) -> Callable[[str], bool]:
+def _new_date(question: str, held: str | None = None) -> Callable[[str], bool]:
     """A new date (as _new_value) on the right side of any bound the question sets: "the
     next meeting after November 2020" is not answered by "held on 7 October 2020" or by
     "11 November 2020", and is by "2 December 2020" (compared to the bound's precision: a
-    month or a year; a date without a year cannot be compared and counts)."""
+    year, a month or a day; a date without a year cannot be compared and counts). Asked for
+    the next or upcoming one with no bound of its own, the meeting the document records
+    (`held`, ISO) is the bound."""
     asked = set(re.findall(r"\w+", question))
     bounds: list[Bound] = []
     for m in _DATE.finditer(question):
-        year, month = _when(m)
+        year, month, day = _when(m)
         side = 1 if _LATER.search(question[:m.start()]) else (
             -1 if _EARLIER.search(question[:m.start()]) else 0)
         if year is not None and side:
-            bounds.append(((year, month or 0), side))
+            bounds.append(((year, month or 0, day or 0), side))
+    if held and not bounds and _NEXT.search(question) and re.match(r"\d{4}-\d\d-\d\d", held):
+        year, month, day = (int(part) for part in held[:10].split("-"))
+        bounds.append(((year, month, day), 1))
 
     def holds(sentence: str) -> bool:
         return any(_words(m) - asked and _within(_when(m), bounds)
@@ -187,25 +196,28 @@ def _new_date(question: str) -> Callable[[str], bool]:
     return holds
 
 
-def _within(date: tuple[int | None, int | None], bounds: list[Bound]) -> bool:
-    year, month = date
+def _within(date: tuple[int | None, int | None, int | None], bounds: list[Bound]) -> bool:
+    year, month, day = date
     if year is None:
         return True
-    for (bound_year, bound_month), side in bounds:
-        mine = (year, (month or 0) if bound_month else 0)  # to the bound's precision
-        if side > 0 and not mine > (bound_year, bound_month) or \
-                side < 0 and not mine < (bound_year, bound_month):
+    for bound, side in bounds:
+        # to the bound's precision
+        mine = (year, (month or 0) if bound[1] else 0, (day or 0) if bound[2] else 0)
+        if side > 0 and not mine > bound or side < 0 and not mine < bound:
             return False
     return True
 
 
-def _when(match: re.Match[str]) -> tuple[int | None, int | None]:
-    """The year and month a date match names (None where it does not say)."""
-    words = _words(match)
+def _when(match: re.Match[str]) -> tuple[int | None, int | None, int | None]:
+    """The year, month and day a date match names (None where it does not say; a day only
+    beside a month's name)."""
+    words = re.findall(r"\w+", match.group(0).lower())
     year = next((int(w) for w in words if len(w) == 4 and w.isdigit()), None)
     month = next((_MONTHS.index(w[:3]) + 1 for w in words if w[:3] in _MONTHS and
                   not w.isdigit()), None)
-    return year, month
+    day = next((int(w.rstrip("stndrh")) for w in words
+                if re.fullmatch(r"\d{1,2}(st|nd|rd|th)?", w)), None) if month else None
+    return year, month, day
 
 
 def _words(match: re.Match[str]) -> set[str]:

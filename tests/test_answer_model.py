@@ -169,6 +169,19 @@ def test_dates_answer_within_the_bounds_the_question_sets(question: str, line: s
     assert wants is not None and wants(line) is answers
 
 
+def test_the_next_meeting_is_after_the_one_the_minutes_record() -> None:
+    wants = answer_type("When is the next ordinary meeting?", held="2020-11-11")
+    assert wants is not None
+    assert not wants("Minutes of the Ordinary Meeting held on Wednesday 11 November 2020")
+    assert not wants("Minutes of the meeting held on 7 October 2020 were approved.")
+    assert wants("Date of the Next Ordinary Meeting – Wednesday 2 December 2020 at 7 pm.")
+    assert wants("The next meeting is on Thursday 26th November 2020.")
+    assert wants("Next meeting – 9:00am Thursday, February 15th")  # no year: cannot tell
+    # without "next" the meeting's own date can be the answer
+    held = answer_type("When was the ordinary meeting held?", held="2020-11-11")
+    assert held is not None and held("held on Wednesday 11 November 2020")
+
+
 def test_a_count_is_not_a_year() -> None:
     wants = answer_type("How many offenders does the CRC supervise?")
     assert wants is not None
