@@ -71,7 +71,6 @@ class _Asked:
     wants: AnswerType | None
     focus: str  # "" for a summary-style question, which asks for no one thing
     factual: bool  # a factual or list question (a label can name what it asks for)
-    question: str = ""
 
     def share(self, terms: set[str]) -> float:
         """The share of the question's weight these roots cover."""
@@ -95,7 +94,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     mine = {root(t) for t in own_terms}
     asked = _Asked(weights, sum(w for t, w in weights.items() if w > 0 and t in mine) or 1.0,
                    answer_type(question),
-                   _focus(own_terms) if factual else "", factual, question)
+                   _focus(own_terms) if factual else "", factual)
     read = passages[:PASSAGES_READ]
     top = max((p.score for p in read), default=0.0) or 1.0
     documents = {p.doc_id: p.document for p in read}
@@ -109,8 +108,12 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     absent = {doc_id: asked.share({t for t in named if t not in seen[doc_id]
                                    and not _mentions(document, t)})
               for doc_id, document in documents.items()}
+    # "When is the next meeting?" of minutes: a date after the meeting they record
+    wants = {doc_id: answer_type(question, document.meeting_date)
+             if asked.wants is not None and document is not None and document.meeting_date
+             else asked.wants for doc_id, document in documents.items()}
     candidates = [c for rank, (p, setting) in enumerate(zip(read, settings, strict=True))
-                  for c in _candidates(p, rank, asked, p.score / top, setting,
+                  for c in _candidates(p, rank, asked, wants[p.doc_id], p.score / top, setting,
                                        [d.text for i, d in documents.items()
                                         if d is not None and i != p.doc_id])]
     for candidate in candidates:
@@ -160,19 +163,16 @@ def _term_weights(question: str, context: list[str], idf: Callable[[str], float]
     return weights
 
 
-def _candidates(passage: Passage, rank: int, asked: _Asked, retrieval: float,
-                setting: set[str], others: list[str]) -> list[Candidate]:
-    """Each unit of the passage with its signals (see answer_model.FEATURES); `setting` is
-    the roots of the passage with its document's names and section, `others` the texts of
-    the other documents read."""
+def _candidates(passage: Passage, rank: int, asked: _Asked, wants: AnswerType | None,
+                retrieval: float, setting: set[str], others: list[str]) -> list[Candidate]:
+    """Each unit of the passage with its signals (see answer_model.FEATURES); `wants` is the
+    kind of value asked for as this document reads it, `setting` the roots of the passage
+    with its document's names and section, `others` the texts of the other documents read."""
     document = passage.document
     if document is None:
         return []
     heading = _roots(passage.section or "")
     title = _roots(" ".join(_names(document)))
-    # "When is the next meeting?" of minutes: a date after the meeting they record
-    wants = answer_type(asked.question, document.meeting_date) \
-        if asked.wants is not None and document.meeting_date else asked.wants
     share = asked.share
     found = []
     for place, (start, end) in enumerate(evidence_units(document.text, passage.start,
@@ -184,13 +184,14 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, retrieval: float,
         if own == 0 and not typed:
             continue
         field = FIELD_LINE.match(sentence)
+        covered = share(terms | setting)
         signals = {
-            "own": own, "setting": share(terms | setting) - own,
+            "own": own, "setting": covered - own,
             "heading": share(heading - terms), "title": share(title - terms),
             "phrasing": sum(-w for t, w in asked.weights.items() if t in terms and w < 0)
             / asked.total,
             "typed": float(typed), "typed_own": own if typed else 0.0,
-            "typed_setting": share(terms | setting) if typed else 0.0,
+            "typed_setting": covered if typed else 0.0,
             "typed_name": float(typed and wants is not None and wants.kind == "name"),
             "asks_type": float(wants is not None),
             "rank": 1 / (1 + rank), "retrieval": retrieval, "dense": passage.similarity,
