@@ -29,6 +29,8 @@ FEATURES = (
     "setting",       # … added by reading the unit with its title, section and passage
     "heading",       # … in the section heading the unit sits under, not in the unit
     "title",         # … in the document's title and body, not in the unit (which council)
+    "speaker",       # … in the label the unit's line opens with, not in the unit: who is
+                     # speaking in a transcript ("Julie Morgan AM: … "), the item of a line
     "phrasing",      # share of words that only phrase the question ("many", "discussed")
     "typed",         # the unit holds what the question asks for (a date, an amount, a name)
                      # and the question does not already say

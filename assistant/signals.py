@@ -188,6 +188,7 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, wants: AnswerType | 
         signals = {
             "own": own, "setting": covered - own,
             "heading": share(heading - terms), "title": share(title - terms),
+            "speaker": share(_line_label(document.text, start) - terms),
             "phrasing": sum(-w for t, w in asked.weights.items() if t in terms and w < 0)
             / asked.total,
             "typed": float(typed), "typed_own": own if typed else 0.0,
@@ -207,6 +208,16 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, wants: AnswerType | 
         }
         found.append(Candidate(passage, rank, start, end, signals))
     return found
+
+
+def _line_label(text: str, start: int) -> set[str]:
+    """The roots of the label ("Julie Morgan AM:", "Item 5:") that opens the line a unit
+    starting at `start` sits on, when the unit comes after it (none otherwise)."""
+    line = text.rfind("\n", 0, start) + 1
+    label = FIELD_LINE.match(text, line)
+    if label is None or line + label.group(0).index(":") >= start:
+        return set()
+    return _roots(text[line:line + label.group(0).index(":")])
 
 
 def _qualified(sentence: str, asked: _Asked) -> float:

@@ -28,7 +28,7 @@ from assistant.config import Settings
 from assistant.conversation import answer_entities
 from assistant.ingest import ingest
 from assistant.service import Assistant
-from assistant.signals import rank_candidates
+from assistant.signals import _line_label, rank_candidates
 from assistant.text import root, roots
 from assistant.units import answer_type, evidence_units, has_contact, is_bare, repeated
 
@@ -302,6 +302,15 @@ def test_the_kind_of_thing_a_which_question_asks_for_need_not_be_named(council: 
     assert which[row]["absent"] == 0.0 and about[row]["absent"] > 0
     # … and so is a compound ("What faction name …"), up to the question's verb
     assert _signals(council, "What faction name is Ann Smith under?")[row]["absent"] == 0.0
+
+
+def test_who_is_speaking_is_read_from_the_label_that_opens_the_line() -> None:
+    text = ("The Chair: Welcome.\nJulie Morgan AM: Thank you. The survey had 600 replies.\n"
+            "No label opens this line. Nor this sentence.")
+    later = text.index("The survey")
+    assert _line_label(text, later) == set(roots(["julie", "morgan"]))
+    assert _line_label(text, text.index("Julie")) == set()  # the unit holds its label
+    assert _line_label(text, text.index("Nor this")) == set()
 
 
 def _fit_script() -> ModuleType:
