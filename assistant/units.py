@@ -120,6 +120,11 @@ _PHONE = re.compile(r"(?<![\d.])((\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}|"
 _CONTACT = re.compile("|".join(p.pattern for p in (_WEB, _EMAIL, _PHONE)))
 
 
+# "when" and "who" ask for a date or a name only as the question's own question word: after
+# another one they open a clause ("What did she think when talking about …?", "… of the
+# students who crossed the border?"), and the question asks for what that one asks.
+_FIRST = r"^(?:(?!\b(?:who|what|which|where|why|how)\b).)*"
+
 # What a question asks for, read from its words, the first that matches: the kind of value
 # and its pattern.
 _VALUES = [(re.compile(asks), kind, value) for asks, kind, value in (
@@ -129,9 +134,9 @@ _VALUES = [(re.compile(asks), kind, value) for asks, kind, value in (
     (r"\b(tele)?phone\b", "contact", _PHONE),
     (r"\bwebsite\b|\bweb (address|page)\b|\burl\b", "contact", _WEB),
     (r"\bcontact details\b|\bhow (do|can|should) (i|we|residents?) contact\b", "contact", _CONTACT),
-    (r"\bwhen\b|\bwhat (date|year)\b|\bfrom when\b", "date", _DATE),
+    (rf"{_FIRST}\bwhen\b|\bwhat (date|year)\b", "date", _DATE),
     (r"\bhow (many|much)\b|\bnumber of\b", "number", _NUMBER),
-    (r"\bwho\b", "name", _NAME),
+    (rf"{_FIRST}\bwho\b", "name", _NAME),
 )]
 
 

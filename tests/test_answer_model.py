@@ -124,6 +124,20 @@ def test_an_answer_holds_a_value_the_question_does_not_already_say() -> None:
     assert who.kind == "name"
 
 
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Can you tell me when the consultation closes?", "date"),
+    ("Who was appointed when the chair resigned?", "name"),
+    ("According to the clerk, who should pay?", "name"),
+    # after another question word, "when" and "who" open a clause, not the question
+    ("What did the minister think when talking about the budget?", None),
+    ("What did she say about the students who crossed the border?", None),
+])
+def test_when_and_who_ask_only_as_the_questions_own_question_word(question: str,
+                                                                 kind: str | None) -> None:
+    wants = answer_type(question)
+    assert (wants.kind if wants else None) == kind
+
+
 def test_the_kind_model_reads_the_kind_of_value_asked_for() -> None:
     assert question_features("Who won?")[-2:] == ["=name", "=value"]
     assert not any(f.startswith("=") for f in question_features("What was discussed?"))
