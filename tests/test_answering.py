@@ -50,19 +50,22 @@ def test_adjacent_chunks_merge_and_duplicates_drop() -> None:
 @pytest.mark.parametrize(("questions", "corpus", "levels"), [
     # the answer model is fitted on these dev sets: the levels are floors a few questions
     # below the dev figures (answers 1.0 and 0.887, citations 0.938 and 0.887, council
-    # refusal precision 0.923 and recall 0.48 of 25, nine of them questions whose topic the
+    # refusal precision 0.933 and recall 0.56 of 25, nine of them questions whose topic the
     # minutes discuss without the value asked for, which the model mostly answers; a
     # borderline question can turn on the embedder's last digits), to catch a regression,
     # not to prove generality
     ("seed", [CORPUS], {"answer_accuracy": 0.85, "citation_accuracy": 0.8,
                         "refusal_recall": 1.0}),
-    ("real_council", None, {"answer_accuracy": 0.75, "citation_accuracy": 0.75,
-                            "refusal_precision": 0.75, "refusal_recall": 0.4}),
+    ("real_council_questions", None, {"answer_accuracy": 0.75, "citation_accuracy": 0.75,
+                                      "refusal_precision": 0.75, "refusal_recall": 0.4}),
+    # kept out of fitting (answers and citations 1.0 when written, two of three unanswerable
+    # ones answered)
+    ("real_council_check", None, {"answer_accuracy": 0.8, "citation_accuracy": 0.8}),
 ])
 def test_dev_questions_are_answered_cited_or_declined_at_minimum_levels(
         tmp_path: Path, questions: str, corpus: list[Path] | None,
         levels: dict[str, float]) -> None:
-    path = SEEDS if questions == "seed" else ROOT / "eval" / "real_council_questions.jsonl"
+    path = SEEDS if questions == "seed" else ROOT / "eval" / f"{questions}.jsonl"
     if corpus is None:
         corpus = [p for p in sorted((SHARED / "bench" / "real-council").glob("*.*"))
                   if p.name != "SOURCES.md"]

@@ -46,6 +46,11 @@ def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--real-council", type=Path,
                    default=ROOT / "eval" / "real_council_questions.jsonl",
                    help="dev questions over the real council documents")
+    p.add_argument("--real-council-check", type=Path,
+                   default=ROOT / "eval" / "real_council_check.jsonl",
+                   help="questions over the same documents kept out of fitting (the fit script "
+                        "never reads them), written after the model was fitted: a check of "
+                        "generality beside the dev figures")
     p.add_argument("--conversations", type=Path,
                    default=ROOT / "eval" / "conversations.jsonl",
                    help="dev conversations (2-3 turns) over the seeds and real-council documents; "
@@ -156,6 +161,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     council = sorted(p for p in args.real_council_corpus.glob("*.*") if p.name != "SOURCES.md")
     if council and args.real_council.is_file():
         sets.append(("real_council", args.real_council, council, "real council documents"))
+    if council and args.real_council_check.is_file():
+        sets.append(("real_council_check", args.real_council_check, council,
+                     "real council documents, kept out of fitting"))
     conversations = read_jsonl(args.conversations) if args.conversations.is_file() else []
     for name, questions, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
