@@ -28,7 +28,7 @@ from .chunking import line_sentence_spans
 from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation
-from .signals import Candidate, Meaning, rank_candidates
+from .signals import Candidate, Meaning, category, rank_candidates
 from .text import content_terms, stems, tokens
 from .units import list_end
 
@@ -70,7 +70,8 @@ def compose(
     kind = model.kind(question)
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
         return _decline(passages, conversation_id)
-    best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS)
+    best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS,
+                 titled=not category(question))
     if kind != FACT:
         best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):
@@ -124,16 +125,23 @@ def answerable_probability(kind: str, candidates: list[Candidate],
         kind, candidates[0].signals, candidates[0].score, second, similarity))
 
 
-def _best(candidates: list[Candidate], limit: int) -> list[Candidate]:
+def _best(candidates: list[Candidate], limit: int, titled: bool = False) -> list[Candidate]:
     """The best unit, and further ones only as evidence in their own right: given at least
     SHARE_OF_BEST of the best one's chance of being the answer, not a bare heading or label,
-    not overlapping one already chosen."""
+    not overlapping one already chosen. `titled`: the question's first term names what
+    it asks about (a title: "the Mayor"), not the kind of answer it wants ("which ward")."""
     chosen = [candidates[0]]
     for candidate in candidates[1:]:
         if len(chosen) == limit or candidate.score - chosen[0].score < math.log(SHARE_OF_BEST):
             break
         if not candidate.signals["bare"] and all(_apart(candidate, other) for other in chosen):
             chosen.append(candidate)
+    # "Deputy Mayor" is not what "Who is the Mayor?" asks for: beside a unit that names the
+    # title plainly, one that names it only qualified is not part of the answer (unless the
+    # question's first term is the kind of thing it asks for: "Which ward …?" is answered
+    # by "Oadby Woodlands ward")
+    if titled and any(c.signals["focus"] and not c.signals["qualified"] for c in chosen):
+        chosen = [c for c in chosen if not c.signals["qualified"]]
     return chosen
 
 

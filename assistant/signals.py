@@ -104,7 +104,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
         seen.setdefault(passage.doc_id, set()).update(setting)
     # What a "Which party …?" asks for is named by its value ("Liberal Democrats"): a document
     # that never says "party" can still answer it.
-    named = mine - set(roots(_category(question)))
+    named = mine - set(roots(category(question)))
     absent = {doc_id: asked.share({t for t in named if t not in seen[doc_id]
                                    and not _mentions(document, t)})
               for doc_id, document in documents.items()}
@@ -133,7 +133,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
 _CATEGORY = re.compile(r"^\W*(?:which|what)\s+(.*)", re.I)
 
 
-def _category(question: str) -> list[str]:
+def category(question: str) -> list[str]:
     """The words a "which"/"what" question opens with, up to its verb, naming the kind of
     thing it asks for: "party" in "Which party is he in?", "phone number" in "What phone
     number should I call?" (none when it opens otherwise)."""

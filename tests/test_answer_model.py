@@ -272,6 +272,12 @@ def test_a_follow_up_carries_the_earlier_answers_person(council: Assistant) -> N
     assert "Riverside" in second.answer
 
 
+def test_a_title_named_only_qualified_is_not_the_answer(council: Assistant) -> None:
+    mayor = council.ask("Who is the Mayor?")
+    assert "Ann Smith" in mayor.answer and "Deputy Mayor" not in mayor.answer
+    assert "Bob Jones" in council.ask("Who is the Deputy Mayor?").answer
+
+
 def test_a_question_the_documents_do_not_answer_is_declined(council: Assistant) -> None:
     assert not council.ask("What was the turnout at the Riverside by-election in 2023?").answerable
 
