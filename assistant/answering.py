@@ -30,7 +30,7 @@ from .retrieval import Passage
 from .schema import Answer, Citation
 from .signals import Candidate, Meaning, category, rank_candidates
 from .text import content_terms, stems, tokens
-from .units import list_end
+from .units import answer_type, list_end
 
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
 LIST_UNITS = 3
@@ -47,6 +47,11 @@ NEAR_CHARS = 400
 # best unit's chance of being the answer (softmax ratio): nearly as likely, not an also-ran.
 SHARE_OF_BEST = 0.5
 NOT_FOUND = "The documents do not answer this question."
+# Kinds of value a factual answer must hold to be one: asked when, what time or what email
+# address, a line on the topic that gives none says the documents do not say. (A "who" is
+# often answered by a body in lower case, a "how many" by "several": those are left to the
+# refusal model.)
+STATED = {"date": "date", "time": "time", "contact": "contact details"}
 
 
 def compose(
@@ -72,6 +77,10 @@ def compose(
         return _decline(passages, conversation_id)
     best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS,
                  titled=not category(question))
+    wants = answer_type(question)
+    if kind == FACT and wants and wants.kind in STATED and not any(c.signals["typed"]
+                                                                   for c in best):
+        return _decline(passages, conversation_id, best[0], STATED[wants.kind])
     if kind != FACT:
         best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):
@@ -232,13 +241,26 @@ def _apart(a: Candidate, b: Candidate) -> bool:
     return not _overlaps(a, b.passage.doc_id, b.start, b.end)
 
 
-def _decline(passages: list[Passage], conversation_id: str) -> Answer:
-    related = [citation_for(i + 1, p.document, *_lead(p), p.section, p.score)
-               for i, p in enumerate(passages[:3]) if p.document]
+def _decline(passages: list[Passage], conversation_id: str,
+             nearest: Candidate | None = None, missing: str = "") -> Answer:
+    """A refusal citing the top passages as possibly related; when the likeliest unit was
+    found but lacks the kind of value asked for (`missing`), it is cited first, so the asker
+    sees what the documents do say."""
     text = NOT_FOUND
-    if related:
+    related = []
+    if nearest is not None and nearest.passage.document is not None:
+        related.append(citation_for(1, nearest.passage.document, nearest.start, nearest.end,
+                                    nearest.passage.section, nearest.score))
+        text += f" The nearest passage gives no {missing} [1]."
+    related += [citation_for(len(related) + i + 1, p.document, *_lead(p), p.section, p.score)
+                for i, p in enumerate(passages[:3]) if p.document]
+    by_title: dict[str, list[int]] = {}  # a document's passages named once: "Title [2] [3]"
+    for citation in related[1 if nearest else 0:]:
+        by_title.setdefault(citation.title or citation.doc_id, []).append(citation.n)
+    if by_title:
         text += " Possibly related: " + "; ".join(
-            f"{c.title or c.doc_id} [{c.n}]" for c in related) + "."
+            f"{title} " + " ".join(f"[{n}]" for n in numbers)
+            for title, numbers in by_title.items()) + "."
     return Answer(answer=text, answerable=False, conversation_id=conversation_id,
                   citations=related)
 
