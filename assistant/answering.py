@@ -30,7 +30,7 @@ from .retrieval import Passage
 from .schema import Answer, Citation
 from .signals import Candidate, Meaning, category, rank_candidates
 from .text import content_terms, stems, tokens
-from .units import answer_type, list_end
+from .units import answer_type, list_end, states_money
 
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
 LIST_UNITS = 3
@@ -47,8 +47,9 @@ NEAR_CHARS = 400
 # best unit's chance of being the answer (softmax ratio): nearly as likely, not an also-ran.
 SHARE_OF_BEST = 0.5
 NOT_FOUND = "The documents do not answer this question."
-# Kinds of value a factual answer must hold to be one: asked when, what time or what email
-# address, a line on the topic that gives none says the documents do not say. (A "who" is
+# Kinds of value a factual answer must hold to be one: asked when, what time, what email
+# address or how much it cost, a line on the topic that gives none says the documents do
+# not say. (A "who" is
 # often answered by a body in lower case, a "how many" by "several": those are left to the
 # refusal model.)
 STATED = {"date": "date", "time": "time", "contact": "contact details"}
@@ -81,6 +82,8 @@ def compose(
     if kind == FACT and wants and wants.kind in STATED and not any(c.signals["typed"]
                                                                    for c in best):
         return _decline(passages, conversation_id, best[0], STATED[wants.kind])
+    if kind == FACT and not any(states_money(question, c.quote_text()) for c in best):
+        return _decline(passages, conversation_id, best[0], "amount")
     if kind != FACT:
         best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):

@@ -30,6 +30,12 @@ _NUMBER = re.compile(r"(?<!/)\b(?!(19|20)\d\d\b(?![,.]\d))\d[\d,.]*%?(?![\d,.]*/
                      r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                      r"thousand|million)\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)
+_MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s*(k|m|bn|million|billion)?\s*"
+                    r"(pounds|dollars|euros|pence)\b", re.I)
+# "How much" of money: "How much will it cost …?", "How much rent …?"
+_ASKS_MONEY = re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|price|fee|budget|rent|"
+                         r"grant|charge|fund|worth|valu|precept|owe|money|salar|wage|income)",
+                         re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 
 
@@ -155,6 +161,14 @@ def answer_type(question: str, held: str | None = None) -> AnswerType | None:
             return AnswerType(kind, _new_date(q, held) if value is _DATE
                               else _new_value(value, q))
     return None
+
+
+def states_money(question: str, text: str) -> bool:
+    """Whether the text gives an amount of money, when the question asks how much something
+    costs or pays (true for any other question): "three quotes" does not say what acquiring
+    the land will cost. The answer type stays a number for ranking; this is what a factual
+    answer must hold."""
+    return not _ASKS_MONEY.search(question) or bool(_MONEY.search(text))
 
 
 def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]:

@@ -30,7 +30,14 @@ from assistant.ingest import ingest
 from assistant.service import Assistant
 from assistant.signals import _line_label, rank_candidates
 from assistant.text import root, roots
-from assistant.units import answer_type, evidence_units, has_contact, is_bare, repeated
+from assistant.units import (
+    answer_type,
+    evidence_units,
+    has_contact,
+    is_bare,
+    repeated,
+    states_money,
+)
 
 
 def test_ranker_and_refusal_are_plain_arithmetic_over_the_signals() -> None:
@@ -207,6 +214,22 @@ def test_a_count_is_not_a_year() -> None:
     assert cost is not None
     assert not cost("215/20 To Approve Design for Parish Partnership Funding 2020/21")
     assert not cost("20/00209/TREECA Stoke Ferry") and cost("Fees would be £350 upwards")
+
+
+@pytest.mark.parametrize(("question", "text", "states"), [
+    ("How much will it cost to acquire the land?", "The Council had received three quotes.",
+     False),
+    ("How much will it cost to acquire the land?", "Fees would be £350 upwards.", True),
+    ("How much rent does the council pay?", "It is leased over a 25 year agreement.", False),
+    ("How much did the SSA spend in 2017?", "Spent $210,783 of $246,394.", True),
+    ("How much did it raise?", "It raised 2 million pounds.", True),
+    # not a question about money: any answer may do
+    ("How much land is there?", "About 20 acres.", True),
+    ("How many bins are there?", "There were five.", True),
+])
+def test_asked_how_much_something_costs_an_answer_gives_an_amount_of_money(
+        question: str, text: str, states: bool) -> None:
+    assert states_money(question, text) is states
 
 
 def test_question_and_unit_words_meet_in_their_dictionary_forms() -> None:
