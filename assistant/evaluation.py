@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,11 @@ from .ingest import ingest
 from .records import Filters
 from .service import Assistant
 
-__all__ = ["format_table", "qmsum_answers", "qmsum_eval", "seed_eval"]
+__all__ = ["format_summary", "format_table", "qmsum_answers", "qmsum_eval", "seed_eval"]
+
+
+# The trivial answer each set is measured beside: the top retrieved passage's first words.
+BASELINE_WORDS = 80
 
 
 @dataclass
@@ -25,6 +30,9 @@ class SeedResult:
     keys_ok: bool
     citation_ok: bool
     answer: str
+    # the trivial baseline: the first BASELINE_WORDS words of the top retrieved passage
+    baseline_keys_ok: bool = False
+    baseline_citation_ok: bool = False
 
 
 @dataclass
@@ -101,6 +109,8 @@ def question_metrics(results: list[SeedResult]) -> dict[str, float]:
         "questions": len(results),
         "answer_accuracy": _share(r.keys_ok and r.predicted_answerable for r in answerable),
         "citation_accuracy": _share(r.citation_ok for r in answerable),
+        "answer_accuracy_top_passage": _share(r.baseline_keys_ok for r in answerable),
+        "citation_accuracy_top_passage": _share(r.baseline_citation_ok for r in answerable),
         "refusal_precision": round(right_refusals / len(refused), 3) if refused else 1.0,
         "refusal_recall": round(right_refusals / unanswerable, 3) if unanswerable else 1.0,
         "answered_answerable": sum(r.predicted_answerable for r in answerable),
@@ -119,8 +129,16 @@ def _judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
         texts = {c.doc_id: assistant.index.document(c.doc_id).text for c in answer.citations}
         citation_ok = any(span_overlaps(texts[c.doc_id], c.start, c.end, span)
                           for c in answer.citations for span in gold)
+    top = assistant.search(question["question"], 1, Filters(include_restricted=True))
+    lead_ok = lead_cited = False
+    if top and top[0].document is not None:
+        words = list(re.finditer(r"\S+", top[0].text))[:BASELINE_WORDS]
+        end = top[0].start + (words[-1].end() if words else 0)
+        lead_ok = holds_keys(top[0].text[:end - top[0].start], question["answer_keys"])
+        lead_cited = any(span_overlaps(top[0].document.text, top[0].start, end, span)
+                         for span in gold)
     return SeedResult(question["qid"], bool(question["answerable"]), answer.answerable,
-                      keys_ok, citation_ok, answer.answer)
+                      keys_ok, citation_ok, answer.answer, lead_ok, lead_cited)
 
 
 def qmsum_eval(directory: Path, settings: Settings, k: int = 10) -> Report:
@@ -165,7 +183,7 @@ def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, 
             text = " ".join(c.quote for c in answer.citations) if answer.answerable else ""
             ours.append(_rouge(scorer, question["answer"], text))
             top = assistant.search(question["question"], 1)
-            lead = " ".join(top[0].text.split()[:80]) if top else ""
+            lead = " ".join(top[0].text.split()[:BASELINE_WORDS]) if top else ""
             baseline.append(_rouge(scorer, question["answer"], lead))
     finally:
         assistant.close()
@@ -193,4 +211,23 @@ def format_table(title: str, metrics: dict[str, float]) -> str:
     width = max(len(name) for name in metrics)
     rows = [title, "-" * (width + 10)]
     rows += [f"{name:<{width}}  {value:>7}" for name, value in metrics.items()]
+    return "\n".join(rows)
+
+
+def format_summary(columns: dict[str, dict[str, float]]) -> str:
+    """One table of every set's measures: a row per measure, a column per set (blank where a
+    measure does not apply), each measure's trivial top-passage baseline on the row below."""
+    first = {name: i for i, name in enumerate(dict.fromkeys(
+        name for metrics in columns.values() for name in metrics))}
+    baseline = "_top_passage"
+    names = sorted(first, key=lambda n: (first.get(n.removesuffix(baseline), first[n]),
+                                         n.endswith(baseline)))
+    width = max(len(name) for name in names)
+    cell = max(9, *(len(title) for title in columns))
+    rows = [f"{'':<{width}}" + "".join(f"  {title:>{cell}}" for title in columns)]
+    rows.append("-" * len(rows[0]))
+    for name in names:
+        values = [metrics.get(name) for metrics in columns.values()]
+        rows.append(f"{name:<{width}}" + "".join(
+            f"  {'' if v is None else v:>{cell}}" for v in values))
     return "\n".join(rows)

@@ -12,7 +12,7 @@ from conftest import CORPUS, ROOT, SHARED, cli, pdf_sample
 
 from assistant.config import Settings
 from assistant.conversation import Turn, resolve
-from assistant.evaluation import seed_eval
+from assistant.evaluation import format_summary, seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
 from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent
@@ -74,6 +74,17 @@ def test_dev_questions_are_answered_cited_or_declined_at_minimum_levels(
     report = seed_eval(path, corpus, Settings(index=tmp_path / "index", progress=False))
     for name, floor in levels.items():
         assert report.metrics[name] >= floor, (name, report.metrics)
+
+
+def test_every_set_is_one_column_of_one_table_each_baseline_under_its_measure() -> None:
+    table = format_summary({"seed dev": {"answer_accuracy": 1.0,
+                                         "answer_accuracy_top_passage": 0.25},
+                            "QMSum dev": {"rouge1": 32.0, "rouge1_top_passage": 27.0}})
+    header, _, *rows = table.splitlines()
+    assert header.split() == ["seed", "dev", "QMSum", "dev"]
+    assert [row.split()[0] for row in rows] == ["answer_accuracy", "answer_accuracy_top_passage",
+                                                "rouge1", "rouge1_top_passage"]
+    assert rows[0].split()[1:] == ["1.0"] and rows[2].split()[1:] == ["32.0"]
 
 
 @pytest.mark.parametrize(("query", "needle"), [

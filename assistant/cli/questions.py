@@ -152,7 +152,14 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from ..evaluation import format_table, qmsum_answers, qmsum_eval, read_jsonl, seed_eval
+    from ..evaluation import (
+        format_summary,
+        format_table,
+        qmsum_answers,
+        qmsum_eval,
+        read_jsonl,
+        seed_eval,
+    )
     from ..storage import drop_store
 
     quiet = settings.model_copy(update={"progress": False})
@@ -190,6 +197,12 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             report[f"qmsum_answers_{split}"] = answers
         print(format_table("QMSum committee retrieval (36 transcripts)", qmsum.metrics))
         report["qmsum"] = qmsum.metrics
+    titles = {"seed": "seed dev", "real_council": "council dev",
+              "real_council_check": "council kept out", "qmsum_answers_train": "QMSum dev",
+              "qmsum_answers_val": "QMSum held-out", "qmsum": "QMSum retrieval"}
+    print()
+    print("All sets (*_top_passage: the first 80 words of the top retrieved passage)")
+    print(format_summary({titles[k]: v for k, v in report.items()}))
     if args.json:
         print(json.dumps(report))
     return 0
