@@ -47,12 +47,12 @@ NEAR_CHARS = 400
 # best unit's chance of being the answer (softmax ratio): nearly as likely, not an also-ran.
 SHARE_OF_BEST = 0.5
 NOT_FOUND = "The documents do not answer this question."
-# Kinds of value a factual answer must hold to be one: asked when, what time, what email
-# address or how much it cost, a line on the topic that gives none says the documents do
-# not say. (A "who" is
-# often answered by a body in lower case, a "how many" by "several": those are left to the
-# refusal model.)
-STATED = {"date": "date", "time": "time", "contact": "contact details"}
+# Kinds of value a factual answer must hold to be one: asked when, what time, what share,
+# what email address or how much it cost (units.states_money), a line on the topic that
+# gives none says the documents do not say. (A "who" is often answered by a body in lower
+# case, a "how many" by "several": those are left to the refusal model.)
+STATED = {"date": "date", "time": "time", "percent": "percentage",
+          "contact": "contact details"}
 
 
 def compose(

@@ -301,12 +301,15 @@ def test_a_title_named_only_qualified_is_not_the_answer(council: Assistant) -> N
     assert "Bob Jones" in council.ask("Who is the Deputy Mayor?").answer
 
 
-def test_a_when_question_is_not_answered_without_a_date(council: Assistant) -> None:
+def test_a_when_or_what_share_question_is_not_answered_without_one(council: Assistant) -> None:
     # the line that says so is found, but it gives no date
     assert "Ann Smith" in council.ask("Who is the Mayor?").answer
     answer = council.ask("When was Ann Smith of the Green Party Mayor for Riverside ward?")
     assert not answer.answerable and "gives no date [1]" in answer.answer
     assert "Ann Smith" in answer.citations[0].quote  # what the documents do say, cited
+    share = council.ask("What percentage of Barsetshire social workers did inspectors meet "
+                        "in May 2025?")
+    assert not share.answerable and "gives no percentage [1]" in share.answer
 
 
 def test_a_question_the_documents_do_not_answer_is_declined(council: Assistant) -> None:
