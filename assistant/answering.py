@@ -78,12 +78,9 @@ def compose(
         return _decline(passages, conversation_id)
     best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS,
                  titled=not category(question))
-    wants = answer_type(question)
-    if kind == FACT and wants and wants.kind in STATED and not any(c.signals["typed"]
-                                                                   for c in best):
-        return _decline(passages, conversation_id, best[0], STATED[wants.kind])
-    if kind == FACT and not any(states_money(question, c.quote_text()) for c in best):
-        return _decline(passages, conversation_id, best[0], "amount")
+    missing = _missing_value(question, best) if kind == FACT else ""
+    if missing:
+        return _decline(passages, conversation_id, best[0], missing)
     if kind != FACT:
         best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):
@@ -155,6 +152,17 @@ def _best(candidates: list[Candidate], limit: int, titled: bool = False) -> list
     if titled and any(c.signals["focus"] and not c.signals["qualified"] for c in chosen):
         chosen = [c for c in chosen if not c.signals["qualified"]]
     return chosen
+
+
+def _missing_value(question: str, best: list[Candidate]) -> str:
+    """What a factual answer must state and none of its units does (STATED, or an amount
+    of money when asked what something costs), or "" when nothing is missing."""
+    wants = answer_type(question)
+    if wants and wants.kind in STATED and not any(c.signals["typed"] for c in best):
+        return STATED[wants.kind]
+    if not any(states_money(question, c.quote_text()) for c in best):
+        return "amount"
+    return ""
 
 
 def _with_likely_list(best: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
@@ -255,10 +263,11 @@ def _decline(passages: list[Passage], conversation_id: str,
         related.append(citation_for(1, nearest.passage.document, nearest.start, nearest.end,
                                     nearest.passage.section, nearest.score))
         text += f" The nearest passage gives no {missing} [1]."
-    related += [citation_for(len(related) + i + 1, p.document, *_lead(p), p.section, p.score)
+    first = len(related)
+    related += [citation_for(first + i + 1, p.document, *_lead(p), p.section, p.score)
                 for i, p in enumerate(passages[:3]) if p.document]
     by_title: dict[str, list[int]] = {}  # a document's passages named once: "Title [2] [3]"
-    for citation in related[1 if nearest else 0:]:
+    for citation in related[first:]:
         by_title.setdefault(citation.title or citation.doc_id, []).append(citation.n)
     if by_title:
         text += " Possibly related: " + "; ".join(

@@ -215,9 +215,8 @@ def _line_label(text: str, start: int) -> set[str]:
     starting at `start` sits on, when the unit comes after it (none otherwise)."""
     line = text.rfind("\n", 0, start) + 1
     label = FIELD_LINE.match(text, line)
-    if label is None or line + label.group(0).index(":") >= start:
-        return set()
-    return _roots(text[line:line + label.group(0).index(":")])
+    colon = line + label.group(0).index(":") if label else start
+    return _roots(text[line:colon]) if colon < start else set()
 
 
 def _qualified(sentence: str, asked: _Asked) -> float:
