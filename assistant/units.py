@@ -76,7 +76,7 @@ def is_bare(text: str) -> bool:
         return len(text.split()) <= BARE_LABEL_WORDS  # "Present:" alone; not a lead-in
     if FIELD_LINE.match(text):
         return False
-    return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ";", "”", '"'))
+    return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ";", "”", "’", '"'))
 
 
 
