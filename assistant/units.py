@@ -76,6 +76,8 @@ def is_bare(text: str) -> bool:
         return len(text.split()) <= BARE_LABEL_WORDS  # "Present:" alone; not a lead-in
     if FIELD_LINE.match(text):
         return False
+    if _LIST_ITEM.match(text):  # "• Holiday decorations were taken down": an item, not a title
+        return len(text.split()) <= BARE_LABEL_WORDS + 1  # "• New Business" is one
     return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ";", "”", "’", '"'))
 
 

@@ -94,6 +94,10 @@ def test_the_shipped_model_reads_question_kinds(question: str, kind: str) -> Non
     ("Date: 22 October 2009", False),
     ("The inspectors made six recommendations:", False),  # a lead-in, not a label
     ("The committee agreed the budget.", False),
+    # a list item says something unless it is a label set as one; a closing quote ends it
+    ("• New Business", True),
+    ("• Holiday decorations were taken down and stored on schedule", False),
+    ("Lighting money was moved to ‘Holiday Decorations’", False),
 ])
 def test_a_heading_or_a_label_alone_is_bare(text: str, bare: bool) -> None:
     assert is_bare(text) is bare
