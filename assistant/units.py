@@ -143,7 +143,7 @@ _VALUES = [(re.compile(asks), kind, value) for asks, kind, value in (
     (r"\bwebsite\b|\bweb (address|page)\b|\burl\b", "contact", _WEB),
     (r"\bcontact details\b|\bhow (do|can|should) (i|we|residents?) contact\b", "contact", _CONTACT),
     (rf"{_FIRST}\bwhen\b|\bwhat (date|year)\b", "date", _DATE),
-    (r"\bhow (many|much)\b|\bnumber of\b", "number", _NUMBER),
+    (r"\bhow (many|much)\b|\b(the|a|total) number of\b", "number", _NUMBER),
     (rf"{_FIRST}\bwho\b", "name", _NAME),
 )]
 
@@ -174,11 +174,15 @@ def states_money(question: str, text: str) -> bool:
 
 
 def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]:
-    """Whether a sentence holds a match of the pattern with a word the question lacks."""
+    """Whether a sentence holds a match of the pattern with a word the question lacks; a
+    count or amount is not the day of a date or a time ("9" in "Thursday 9 October")."""
     asked = set(re.findall(r"\w+", question))
 
     def holds(sentence: str) -> bool:
-        return any(_words(m) - asked for m in pattern.finditer(sentence))
+        taken = ([(m.start(), m.end()) for p in (_DATE, _TIME) for m in p.finditer(sentence)]
+                 if pattern is _NUMBER else [])
+        return any(_words(m) - asked for m in pattern.finditer(sentence)
+                   if not any(a <= m.start() < b for a, b in taken))
 
     return holds
 

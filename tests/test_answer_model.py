@@ -213,6 +213,12 @@ def test_a_count_is_not_a_year() -> None:
     assert not wants("The CRC used the 2016 recommendations as a catalyst for change.")
     assert wants("It supervises nearly 30,000 offenders.")
     assert not wants("Electorate: 2019")  # a count that looks like a year is missed
+    # nor is the day of a date or a time a count, nor does a reference number ask for one
+    objections = answer_type("How many objections were received?")
+    assert objections is not None
+    assert not objections("The consultation runs from Thursday 9 October.")
+    assert not objections("Time: 19:15") and objections("There were 12 objections.")
+    assert answer_type("What is the reference number of the proposal?") is None
     # nor is a minute, an application or a financial year written with a slash an amount
     cost = answer_type("How much will the bench cost?")
     assert cost is not None
