@@ -86,14 +86,25 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentences and lines ("Label: value" lines each on their own: "Lead inspector: …" is
     cited apart from "Inspection dates: …"), except that a sentence that leads into a list
     ("The inspectors made six recommendations:", "The meeting will be held:") is one unit
-    with the list's items or fields that follow it in the passage, and a sentence in
-    brackets that follows another on its line is read with it."""
+    with the list's items or fields that follow it in the passage, a label alone on its line
+    ("Councillors:") is one unit with the line that follows, and a sentence in brackets that
+    follows another on its line is read with it."""
     units: list[tuple[int, int]] = []
     items_end = start
+    label = False  # the unit before is a label alone on its line ("Councillors:")
     for span in line_sentence_spans(text, start, end):
         if span[0] < items_end:
             continue  # an item of the list the unit before leads into
         line = text[span[0]:span[1]]
+        # "Councillors:" then "Angela Caldara Corinna Edge Rod Scott" on the next line: one
+        # "Label: value" unit, as if written on one line (not a label then a list's items)
+        if (label and "\n" in text[units[-1][1]:span[0]] and not line.rstrip().endswith(":")
+                and not _LIST_ITEM.match(line)):
+            units[-1] = (units[-1][0], span[1])
+            label = False
+            continue
+        label = (line.rstrip().endswith(":") and len(line.split()) <= BARE_LABEL_WORDS
+                 and not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip())
         # "RESOLVED: That … (Cllr A proposed, … one was against)." is one unit with its vote
         between = text[units[-1][1]:span[0]] if units else "\n"
         if line.startswith("(") and not between.strip() and "\n" not in between:

@@ -118,6 +118,16 @@ def test_a_lead_in_to_label_lines_is_one_unit_with_them() -> None:
     assert units == [text[:text.index("\n\nAGENDA")], "AGENDA"]
 
 
+def test_a_label_alone_on_its_line_is_one_unit_with_the_line_that_follows() -> None:
+    text = ("Membership:\n\nCouncillors:\n\nAngela Caldara Corinna Edge Rod Scott\n\n"
+            "Resolved:\n\n(i) That the reports be noted.\n\nSee below. Note:\nNext line.")
+    units = [text[a:b] for a, b in evidence_units(text, 0, len(text))]
+    assert units[:2] == ["Membership:", "Councillors:\n\nAngela Caldara Corinna Edge Rod Scott"]
+    assert not is_bare(units[1])
+    # not a label then its list's first item, nor a label that ends a line of text
+    assert "(i) That the reports be noted." in units and "Next line." in units
+
+
 def test_a_vote_in_brackets_is_read_with_its_resolution() -> None:
     text = ("RESOLVED: That the fee be capped at £350. (Cllr A proposed, Cllr B seconded, "
             "seven were in favour and one was against).\n(a) A list item on its own line.")
