@@ -132,13 +132,18 @@ def _judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
     top = assistant.search(question["question"], 1, Filters(include_restricted=True))
     lead_ok = lead_cited = False
     if top and top[0].document is not None:
-        words = list(re.finditer(r"\S+", top[0].text))[:BASELINE_WORDS]
-        end = top[0].start + (words[-1].end() if words else 0)
-        lead_ok = holds_keys(top[0].text[:end - top[0].start], question["answer_keys"])
-        lead_cited = any(span_overlaps(top[0].document.text, top[0].start, end, span)
-                         for span in gold)
+        lead = _opening(top[0].text)
+        lead_ok = holds_keys(lead, question["answer_keys"])
+        lead_cited = any(span_overlaps(top[0].document.text, top[0].start,
+                                       top[0].start + len(lead), span) for span in gold)
     return SeedResult(question["qid"], bool(question["answerable"]), answer.answerable,
                       keys_ok, citation_ok, answer.answer, lead_ok, lead_cited)
+
+
+def _opening(text: str) -> str:
+    """The trivial answer: the text up to the end of its BASELINE_WORDS-th word."""
+    words = list(re.finditer(r"\S+", text))[:BASELINE_WORDS]
+    return text[:words[-1].end()] if words else ""
 
 
 def qmsum_eval(directory: Path, settings: Settings, k: int = 10) -> Report:
@@ -183,7 +188,7 @@ def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, 
             text = " ".join(c.quote for c in answer.citations) if answer.answerable else ""
             ours.append(_rouge(scorer, question["answer"], text))
             top = assistant.search(question["question"], 1)
-            lead = " ".join(top[0].text.split()[:BASELINE_WORDS]) if top else ""
+            lead = _opening(top[0].text) if top else ""
             baseline.append(_rouge(scorer, question["answer"], lead))
     finally:
         assistant.close()

@@ -77,7 +77,7 @@ def is_bare(text: str) -> bool:
     if FIELD_LINE.match(text):
         return False
     if _LIST_ITEM.match(text):  # "• Holiday decorations were taken down": an item, not a title
-        return len(text.split()) <= BARE_LABEL_WORDS + 1  # "• New Business" is one
+        return len(text.split()) - 1 <= BARE_LABEL_WORDS  # "• New Business" (the marker aside)
     return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ";", "”", "’", '"'))
 
 
@@ -96,21 +96,22 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if span[0] < items_end:
             continue  # an item of the list the unit before leads into
         line = text[span[0]:span[1]]
+        leads_on = line.rstrip().endswith(":")
         # "Councillors:" then "Angela Caldara Corinna Edge Rod Scott" on the next line: one
         # "Label: value" unit, as if written on one line (not a label then a list's items)
-        if (label and "\n" in text[units[-1][1]:span[0]] and not line.rstrip().endswith(":")
+        if (label and "\n" in text[units[-1][1]:span[0]] and not leads_on
                 and not _LIST_ITEM.match(line)):
             units[-1] = (units[-1][0], span[1])
             label = False
             continue
-        label = (line.rstrip().endswith(":") and len(line.split()) <= BARE_LABEL_WORDS
+        label = (leads_on and len(line.split()) <= BARE_LABEL_WORDS
                  and not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip())
         # "RESOLVED: That … (Cllr A proposed, … one was against)." is one unit with its vote
         between = text[units[-1][1]:span[0]] if units else "\n"
         if line.startswith("(") and not between.strip() and "\n" not in between:
             units[-1] = (units[-1][0], span[1])
             continue
-        if line.rstrip().endswith(":") and len(line.split()) > BARE_LABEL_WORDS:
+        if leads_on and len(line.split()) > BARE_LABEL_WORDS:
             items_end = min(list_end(text, span[1]), end)
             if items_end > span[1]:
                 units.append((span[0], items_end))
@@ -190,10 +191,11 @@ def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]
     asked = set(re.findall(r"\w+", question))
 
     def holds(sentence: str) -> bool:
-        taken = ([(m.start(), m.end()) for p in (_DATE, _TIME) for m in p.finditer(sentence)]
-                 if pattern is _NUMBER else [])
-        return any(_words(m) - asked for m in pattern.finditer(sentence)
-                   if not any(a <= m.start() < b for a, b in taken))
+        found = [m.start() for m in pattern.finditer(sentence) if _words(m) - asked]
+        if not found or pattern is not _NUMBER:
+            return bool(found)
+        taken = [(m.start(), m.end()) for p in (_DATE, _TIME) for m in p.finditer(sentence)]
+        return any(not any(a <= at < b for a, b in taken) for at in found)
 
     return holds
 
