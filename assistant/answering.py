@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .answer_model import (
     FACT,
+    SUMMARY,
     AnswerModel,
     load_model,
     refusal_signals,
@@ -30,7 +31,7 @@ from .retrieval import Passage
 from .schema import Answer, Citation
 from .signals import Candidate, Meaning, category, rank_candidates
 from .text import content_terms, stems, tokens
-from .units import answer_type, list_end, states_money
+from .units import answer_type, list_end, states_count, states_money
 
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
 LIST_UNITS = 3
@@ -48,9 +49,10 @@ NEAR_CHARS = 400
 SHARE_OF_BEST = 0.5
 NOT_FOUND = "The documents do not answer this question."
 # Kinds of value a factual answer must hold to be one: asked when, what time, what share,
-# what email address or how much it cost (units.states_money), a line on the topic that
-# gives none says the documents do not say. (A "who" is often answered by a body in lower
-# case, a "how many" by "several": those are left to the refusal model.)
+# what email address, how much it cost (units.states_money) or how many of a thing there
+# are (units.states_count: a count of that thing, "several bins" too), a line on the topic
+# that gives none says the documents do not say. (A "who" is often answered by a body in
+# lower case, "the regional consortia": that is left to the refusal model.)
 STATED = {"date": "date", "time": "time", "percent": "percentage",
           "contact": "contact details"}
 
@@ -74,6 +76,8 @@ def compose(
     if said:
         candidates = _news(question, candidates, said, beside_said)
     kind = model.kind(question)
+    if kind != SUMMARY:  # a question asked in the meeting names the topic; it answers nothing
+        candidates = [c for c in candidates if not _asking(c)] or candidates
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
         return _decline(passages, conversation_id)
     best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS,
@@ -81,6 +85,8 @@ def compose(
     missing = _missing_value(question, best) if kind == FACT else ""
     if missing:
         return _decline(passages, conversation_id, best[0], missing)
+    if kind == FACT:  # asked how many or how much, the units that give it are the answer
+        best = [c for c in best if _states(question, c)]
     if kind != FACT:
         best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):
@@ -154,6 +160,10 @@ def _best(candidates: list[Candidate], limit: int, titled: bool = False) -> list
     return chosen
 
 
+def _asking(candidate: Candidate) -> bool:
+    return candidate.quote_text().rstrip(" \"'”’)").endswith("?")
+
+
 def _missing_value(question: str, best: list[Candidate]) -> str:
     """What a factual answer must state and none of its units does (STATED, or an amount
     of money when asked what something costs), or "" when nothing is missing."""
@@ -162,7 +172,16 @@ def _missing_value(question: str, best: list[Candidate]) -> str:
         return STATED[wants.kind]
     if not any(states_money(question, c.quote_text()) for c in best):
         return "amount"
+    if not any(states_count(question, c.quote_text()) for c in best):
+        return "count"
     return ""
+
+
+def _states(question: str, candidate: Candidate) -> bool:
+    """Whether the unit gives the amount of money or the count the question asks for, if
+    it asks for one."""
+    text = candidate.quote_text()
+    return states_money(question, text) and states_count(question, text)
 
 
 def _with_likely_list(best: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .chunking import line_sentence_spans
+from .text import STOP_WORDS, roots
 
 _MONTH = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|"
           r"sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\b\.?")
@@ -183,6 +184,56 @@ def states_money(question: str, text: str) -> bool:
     the land will cost. The answer type stays a number for ranking; this is what a factual
     answer must hold."""
     return not _ASKS_MONEY.search(question) or bool(_MONEY.search(text))
+
+
+# "How many X …?", "the number of X": what is counted is named by the words after it, up to
+# the first stop word ("How many parking spaces will …" counts parking spaces).
+_ASKS_COUNT = re.compile(r"\b(?:how many|(?:the|a|total) number of)\s+(.*)", re.I)
+COUNTED_WORDS = 2  # "hotel rooms", "Probation Trusts": a noun and the word before it
+COUNT_REACH = 3  # "118 accessory parking spaces": the counted noun within three words after
+_COUNT_TOKEN = re.compile(r"\w+(?:[.,]\d+)*|[^\w\s]")
+_COUNT_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve "
+                         "twenty thirty forty fifty hundred thousand million dozen dozens "
+                         "hundreds thousands millions several".split())
+_STANDS_ALONE = frozenset(".,;:!?|()")  # what may end or open a count that names no noun
+
+
+def states_count(question: str, text: str) -> bool:
+    """Whether the text gives a count of what the question asks how many of (true for any
+    other question). A count stands before the noun it counts ("108 accidents", "one
+    Councillor", "118 accessory parking spaces") or alone as the value ("there were five on
+    the field", "Objections: 12"); a number before another noun counts that ("12 months",
+    "Two workshops"), one after a name names it ("Ward 7"), "one" alone is seldom a count
+    ("one of them"), and one in a date, a time, a range, a reference or an amount with
+    pence is no count of anything."""
+    asked = _ASKS_COUNT.search(question)
+    if not asked:
+        return True
+    counted: list[str] = []
+    for word in re.findall(r"[^\W\d_]+", asked.group(1).lower()):
+        if word in STOP_WORDS or len(counted) == COUNTED_WORDS:
+            break
+        counted.append(word)
+    if not counted:
+        return True
+    wanted = set(roots(counted))
+    taken = [(m.start(), m.end()) for p in (_DATE, _TIME) for m in p.finditer(text)]
+    found = [(m.group(0), m.start()) for m in _COUNT_TOKEN.finditer(text)]
+    words = [w.lower() for w, _ in found]
+    for i, (token, at) in enumerate(found):
+        number = token.replace(",", "").isdigit() or token.lower() in _COUNT_WORDS
+        if not number or any(a <= at < b for a, b in taken):
+            continue
+        after = [w for w in words[i + 1:i + 1 + COUNT_REACH] if w.isalpha()]
+        if wanted & set(roots(after)):
+            return True
+        before = found[i - 1][0] if i else "."
+        follows = words[i + 1] if i + 1 < len(words) else "."
+        if (token.lower() != "one" and (follows in STOP_WORDS or follows in _STANDS_ALONE)
+                and (before in _STANDS_ALONE or before.lower() in STOP_WORDS
+                     or before.isalpha() and before.islower())):
+            return True
+    return False
 
 
 def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]:

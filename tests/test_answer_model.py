@@ -36,6 +36,7 @@ from assistant.units import (
     has_contact,
     is_bare,
     repeated,
+    states_count,
     states_money,
 )
 
@@ -252,6 +253,30 @@ def test_asked_how_much_something_costs_an_answer_gives_an_amount_of_money(
     assert states_money(question, text) is states
 
 
+@pytest.mark.parametrize(("question", "text", "states"), [
+    ("How many accidents have there been?", "There had been 108 accidents.", True),
+    ("How many councillors are to be elected?", "The election of one Councillor for Ward 7",
+     True),
+    ("How many parking spaces will it include?", "with 118 accessory parking spaces", True),
+    ("How many bins are there on the field?", "There were five on the field currently.", True),
+    ("What is the number of objections?", "Objections received: 12", True),
+    ("How many offenders does it supervise?", "It supervises nearly 30,000 offenders.", True),
+    # a number that counts something else, names something, or is a date, range or amount
+    ("How many streetlights are there?", "Streetlights will be reviewed in 12 months.", False),
+    ("How many residents responded?", "Two workshops had been held.", False),
+    ("How many elections are there?", "The election in Ward 7 – Falkirk South", False),
+    ("How many spaces are there?", "Address: 1500–1509 E. 59th St.", False),
+    ("How many bins are there?", "Bins were emptied on 23 November.", False),
+    ("How many bins are there?", "Bins 341.84 0.00 341.84", False),
+    ("How many members are there?", "It was one of the best meetings.", False),
+    # not a count question: any answer may do
+    ("How much will the bench cost?", "Two quotes were received.", True),
+])
+def test_asked_how_many_an_answer_gives_a_count_of_that(question: str, text: str,
+                                                       states: bool) -> None:
+    assert states_count(question, text) is states
+
+
 def test_question_and_unit_words_meet_in_their_dictionary_forms() -> None:
     assert roots(["spent", "spend", "led", "lead", "children", "child"]) == [
         "spend", "spend", "lead", "lead", "child", "child"]
@@ -288,6 +313,10 @@ def council(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     (folder / "councillors.txt").write_text(
         "Councillors by ward\n\nCouncillor Ann Smith, Green Party, Riverside ward; Mayor.\n\n"
         "Councillor Bob Jones, Labour, Hilltop ward; Deputy Mayor.\n")
+    (folder / "field.txt").write_text(
+        "Playing field\n\nCllr Ann Smith: How many bins are there on the playing field?\n"
+        "Clerk: There are several bins by the pavilion.\n\n"
+        "The streetlights on Mill Road will be reviewed in 12 months.\n")
     settings = Settings(index=folder / "index", progress=False)
     ingest([folder], settings)
     assistant = Assistant(settings)
@@ -330,6 +359,16 @@ def test_a_when_or_what_share_question_is_not_answered_without_one(council: Assi
     share = council.ask("What percentage of Barsetshire social workers did inspectors meet "
                         "in May 2025?")
     assert not share.answerable and "gives no percentage [1]" in share.answer
+
+
+def test_a_how_many_question_is_answered_by_a_count_of_that(council: Assistant) -> None:
+    bins = council.ask("How many bins are there on the playing field?")
+    assert bins.answerable and "several bins" in bins.answer
+    assert "?" not in bins.answer  # the question asked at the meeting is not its answer
+    assert "12 months" not in bins.answer  # nor a line that counts something else
+    lights = council.ask("How many streetlights are there on Mill Road?")
+    assert not lights.answerable and "gives no count [1]" in lights.answer
+    assert "12 months" in lights.citations[0].quote  # what the documents do say, cited
 
 
 def test_a_question_the_documents_do_not_answer_is_declined(council: Assistant) -> None:
