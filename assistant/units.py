@@ -66,6 +66,7 @@ def list_end(text: str, end: int) -> int:
 
 
 FIELD_LINE = re.compile(r"[^:\n]{1,80}:\s+\S")
+_MARKER = re.compile(r"\s*(\d{1,3}(\.\d{1,3})*[.)]?|\(?[a-z]\)|[-•·*–◼])\s*")  # "56.", "(b)", "•"
 BARE_LABEL_WORDS = 3  # "Minutes:", "Members present:": a label; longer, a sentence leading on
 
 
@@ -97,6 +98,8 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if span[0] < items_end:
             continue  # an item of the list the unit before leads into
         line = text[span[0]:span[1]]
+        if _MARKER.fullmatch(line):
+            continue  # a paragraph's number read as a sentence ("56."): no evidence
         leads_on = line.rstrip().endswith(":")
         # "Councillors:" then "Angela Caldara Corinna Edge Rod Scott" on the next line: one
         # "Label: value" unit, as if written on one line (not a label then a list's items)
@@ -203,9 +206,9 @@ def states_count(question: str, text: str) -> bool:
     other question). A count stands before the noun it counts ("108 accidents", "one
     Councillor", "118 accessory parking spaces") or alone as the value ("there were five on
     the field", "Objections: 12"); a number before another noun counts that ("12 months",
-    "Two workshops"), one after a name names it ("Ward 7"), "one" alone is seldom a count
-    ("one of them"), and one in a date, a time, a range, a reference or an amount with
-    pence is no count of anything."""
+    "Two workshops"), one after a word other than a stop word names it ("Ward 7", "outcome
+    2"), "one" alone is seldom a count ("one of them"), and one in a date, a time, a range,
+    a reference or an amount with pence is no count of anything."""
     asked = _ASKS_COUNT.search(question)
     if not asked:
         return True
@@ -217,7 +220,7 @@ def states_count(question: str, text: str) -> bool:
     if not counted:
         return True
     wanted = set(roots(counted))
-    taken = [(m.start(), m.end()) for p in (_DATE, _TIME) for m in p.finditer(text)]
+    taken = _dates_and_times(text)
     found = [(m.group(0), m.start()) for m in _COUNT_TOKEN.finditer(text)]
     words = [w.lower() for w, _ in found]
     for i, (token, at) in enumerate(found):
@@ -230,10 +233,24 @@ def states_count(question: str, text: str) -> bool:
         before = found[i - 1][0] if i else "."
         follows = words[i + 1] if i + 1 < len(words) else "."
         if (token.lower() != "one" and (follows in STOP_WORDS or follows in _STANDS_ALONE)
-                and (before in _STANDS_ALONE or before.lower() in STOP_WORDS
-                     or before.isalpha() and before.islower())):
+                and (before in _STANDS_ALONE or before.lower() in STOP_WORDS)):
             return True
     return False
+
+
+_RANGE_START = re.compile(r"\b\d{1,2}(st|nd|rd|th)?\s*(to|-|–|and)\s*$")
+
+
+def _dates_and_times(text: str) -> list[tuple[int, int]]:
+    """Where the text's dates and times are, a range's first day with its date ("9" of
+    "9 to 13 March 2026")."""
+    spans = []
+    for m in (*_DATE.finditer(text), *_TIME.finditer(text)):
+        start = m.start()
+        if before := _RANGE_START.search(text, max(0, start - 12), start):
+            start = before.start()
+        spans.append((start, m.end()))
+    return spans
 
 
 def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]:
@@ -245,7 +262,7 @@ def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]
         found = [m.start() for m in pattern.finditer(sentence) if _words(m) - asked]
         if not found or pattern is not _NUMBER:
             return bool(found)
-        taken = [(m.start(), m.end()) for p in (_DATE, _TIME) for m in p.finditer(sentence)]
+        taken = _dates_and_times(sentence)
         return any(not any(a <= at < b for a, b in taken) for at in found)
 
     return holds

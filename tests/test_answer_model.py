@@ -129,6 +129,14 @@ def test_a_label_alone_on_its_line_is_one_unit_with_the_line_that_follows() -> N
     assert "(i) That the reports be noted." in units and "Next line." in units
 
 
+def test_a_paragraph_number_read_as_a_sentence_is_no_unit() -> None:
+    text = ("55. More children now live at home.\n\n56. Leaders have worked with children."
+            " They listen.")
+    units = [text[a:b] for a, b in evidence_units(text, 0, len(text))]
+    assert units == ["More children now live at home.", "Leaders have worked with children.",
+                     "They listen."]
+
+
 def test_a_vote_in_brackets_is_read_with_its_resolution() -> None:
     text = ("RESOLVED: That the fee be capped at £350. (Cllr A proposed, Cllr B seconded, "
             "seven were in favour and one was against).\n(a) A list item on its own line.")
@@ -269,6 +277,9 @@ def test_asked_how_much_something_costs_an_answer_gives_an_amount_of_money(
     ("How many bins are there?", "Bins were emptied on 23 November.", False),
     ("How many bins are there?", "Bins 341.84 0.00 341.84", False),
     ("How many members are there?", "It was one of the best meetings.", False),
+    ("How many children are in care?", "9 to 13 March 2026 2 Leaders know the services.", False),
+    ("How many children are in care?", "Planning for children. (outcome 2, national "
+     "framework)", False),
     # not a count question: any answer may do
     ("How much will the bench cost?", "Two quotes were received.", True),
 ])
