@@ -271,7 +271,8 @@ def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]
 _LATER = re.compile(r"\b(after|since|following)\s+(the\s+)?$")
 _EARLIER = re.compile(r"\b(before|until|till|prior to|by)\s+(the\s+)?$")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_NEXT = re.compile(r"\b(next|upcoming|forthcoming)\b")
+# asked for the next one, or when something will happen: a date after the meeting recorded
+_NEXT = re.compile(r"\b(next|upcoming|forthcoming|will|going to)\b")
 Day = tuple[int, int, int]  # year, month, day (0 where not said)
 Bound = tuple[Day, int]  # +1 for "after", -1 for "before"
 
@@ -281,8 +282,9 @@ def _new_date(question: str, held: str | None = None) -> Callable[[str], bool]:
     next meeting after November 2020" is not answered by "held on 7 October 2020" or by
     "11 November 2020", and is by "2 December 2020" (compared to the bound's precision: a
     year, a month or a day; a date without a year cannot be compared and counts). Asked for
-    the next or upcoming one with no bound of its own, the meeting the document records
-    (`held`, ISO) is the bound."""
+    the next or upcoming one, or when something will happen, with no bound of its own, the
+    meeting the document records (`held`, ISO) is the bound: minutes of December 2019 do not
+    say that a quarry will run until March 2018."""
     asked = set(re.findall(r"\w+", question))
     bounds: list[Bound] = []
     for m in _DATE.finditer(question):

@@ -224,6 +224,10 @@ def test_the_next_meeting_is_after_the_one_the_minutes_record() -> None:
     # without "next" the meeting's own date can be the answer
     held = answer_type("When was the ordinary meeting held?", held="2020-11-11")
     assert held is not None and held("held on Wednesday 11 November 2020")
+    # what will happen, asked of minutes, happens after the meeting they record
+    until = answer_type("Until when will the company operate the quarry?", held="2019-12-05")
+    assert until is not None and until("It will operate on the area at least until 2027.")
+    assert not until("The company acquired the site in March 2018.")
 
 
 def test_a_count_is_not_a_year() -> None:
