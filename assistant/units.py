@@ -199,6 +199,11 @@ _COUNT_WORDS = frozenset("one two three four five six seven eight nine ten eleve
                          "twenty thirty forty fifty hundred thousand million dozen dozens "
                          "hundreds thousands millions several".split())
 _STANDS_ALONE = frozenset(".,;:!?|()")  # what may end or open a count that names no noun
+# Nouns that count whatever is named: "How many people attended?" is answered by "14
+# members of the public", "How many times …?" by "twice".
+_ANY_NOUN = frozenset("people persons individuals times occasions".split())
+_TIMES = frozenset("once twice".split())
+_CURRENCY = frozenset("£$€")
 
 
 def states_count(question: str, text: str) -> bool:
@@ -208,7 +213,8 @@ def states_count(question: str, text: str) -> bool:
     the field", "Objections: 12"); a number before another noun counts that ("12 months",
     "Two workshops"), one after a word other than a stop word names it ("Ward 7", "outcome
     2"), "one" alone is seldom a count ("one of them"), and one in a date, a time, a range,
-    a reference or an amount with pence is no count of anything."""
+    a reference or an amount of money is no count of anything. Asked how many people or
+    times, a count of any noun will do (_ANY_NOUN)."""
     asked = _ASKS_COUNT.search(question)
     if not asked:
         return True
@@ -220,17 +226,20 @@ def states_count(question: str, text: str) -> bool:
     if not counted:
         return True
     wanted = set(roots(counted))
+    general = counted[0] in _ANY_NOUN
     taken = _dates_and_times(text)
     found = [(m.group(0), m.start()) for m in _COUNT_TOKEN.finditer(text)]
     words = [w.lower() for w, _ in found]
     for i, (token, at) in enumerate(found):
-        number = token.replace(",", "").isdigit() or token.lower() in _COUNT_WORDS
-        if not number or any(a <= at < b for a, b in taken):
+        number = token.replace(",", "").isdigit() or token.lower() in _COUNT_WORDS or (
+            general and token.lower() in _TIMES)
+        before = found[i - 1][0] if i else "."
+        if not number or before in _CURRENCY or any(a <= at < b for a, b in taken):
             continue
         after = [w for w in words[i + 1:i + 1 + COUNT_REACH] if w.isalpha()]
-        if wanted & set(roots(after)):
+        if wanted & set(roots(after)) or general and (
+                token.lower() in _TIMES or after[:1] and after[0] not in STOP_WORDS):
             return True
-        before = found[i - 1][0] if i else "."
         follows = words[i + 1] if i + 1 < len(words) else "."
         if (token.lower() != "one" and (follows in STOP_WORDS or follows in _STANDS_ALONE)
                 and (before in _STANDS_ALONE or before.lower() in STOP_WORDS)):

@@ -273,6 +273,10 @@ def test_asked_how_much_something_costs_an_answer_gives_an_amount_of_money(
     ("How many bins are there on the field?", "There were five on the field currently.", True),
     ("What is the number of objections?", "Objections received: 12", True),
     ("How many offenders does it supervise?", "It supervises nearly 30,000 offenders.", True),
+    # asked how many people or times, a count of any noun will do
+    ("How many people attended?", "There were 14 members of the public.", True),
+    ("How many times has the committee met?", "It met twice.", True),
+    ("How many people attended?", "The SSA has spent $6,927 of its $270,143 budget", False),
     # a number that counts something else, names something, or is a date, range or amount
     ("How many streetlights are there?", "Streetlights will be reviewed in 12 months.", False),
     ("How many residents responded?", "Two workshops had been held.", False),
