@@ -76,7 +76,9 @@ def compose(
     if said:
         candidates = _news(question, candidates, said, beside_said)
     kind = model.kind(question)
-    if kind != SUMMARY:  # a question asked in the meeting names the topic; it answers nothing
+    # a question asked in the meeting names the topic; it answers nothing (asked what was
+    # asked, "What did Cllr Smith ask about the bins?", the question is a summary's)
+    if kind != SUMMARY:
         candidates = [c for c in candidates if not _asking(c)] or candidates
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
         return _decline(passages, conversation_id)
