@@ -31,7 +31,7 @@ from .retrieval import Passage
 from .schema import Answer, Citation
 from .signals import Candidate, Meaning, category, rank_candidates
 from .text import content_terms, stems, tokens
-from .units import answer_type, list_end, states_count, states_money
+from .units import answer_type, counted_words, list_end, states_count, states_money
 
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
 LIST_UNITS = 3
@@ -175,7 +175,7 @@ def _missing_value(question: str, best: list[Candidate]) -> str:
     if not any(states_money(question, c.quote_text()) for c in best):
         return "amount"
     if not any(states_count(question, c.quote_text()) for c in best):
-        return "count"
+        return " ".join(["count of", *counted_words(question)])  # "count of streetlights"
     return ""
 
 

@@ -206,6 +206,17 @@ _TIMES = frozenset("once twice".split())
 _CURRENCY = frozenset("£$€")
 
 
+def counted_words(question: str) -> list[str]:
+    """What a "how many" question counts ("parking spaces"), or none for another question."""
+    asked = _ASKS_COUNT.search(question)
+    counted: list[str] = []
+    for word in re.findall(r"[^\W\d_]+", asked.group(1).lower()) if asked else []:
+        if word in STOP_WORDS or len(counted) == COUNTED_WORDS:
+            break
+        counted.append(word)
+    return counted
+
+
 def states_count(question: str, text: str) -> bool:
     """Whether the text gives a count of what the question asks how many of (true for any
     other question). A count stands before the noun it counts ("108 accidents", "one
@@ -215,14 +226,7 @@ def states_count(question: str, text: str) -> bool:
     2"), "one" alone is seldom a count ("one of them"), and one in a date, a time, a range,
     a reference or an amount of money is no count of anything. Asked how many people or
     times, a count of any noun will do (_ANY_NOUN)."""
-    asked = _ASKS_COUNT.search(question)
-    if not asked:
-        return True
-    counted: list[str] = []
-    for word in re.findall(r"[^\W\d_]+", asked.group(1).lower()):
-        if word in STOP_WORDS or len(counted) == COUNTED_WORDS:
-            break
-        counted.append(word)
+    counted = counted_words(question)
     if not counted:
         return True
     wanted = set(roots(counted))
