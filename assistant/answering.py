@@ -163,6 +163,7 @@ def _best(candidates: list[Candidate], limit: int, titled: bool = False) -> list
 
 
 def _asking(candidate: Candidate) -> bool:
+    """Whether the unit is itself a question ("… can the minister tell us how many …?")."""
     return candidate.quote_text().rstrip(" \"'”’)").endswith("?")
 
 

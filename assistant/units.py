@@ -66,7 +66,7 @@ def list_end(text: str, end: int) -> int:
 
 
 FIELD_LINE = re.compile(r"[^:\n]{1,80}:\s+\S")
-_MARKER = re.compile(r"\s*(\d{1,3}(\.\d{1,3})*[.)]?|\(?[a-z]\)|[-•·*–◼])\s*")  # "56.", "(b)", "•"
+_MARKER = re.compile(r"\s*(\d{1,3}(\.\d{1,3})*[.)]|\(?[a-z]\)|[-•·*–◼])\s*")  # "56.", "(b)", "•"
 BARE_LABEL_WORDS = 3  # "Minutes:", "Members present:": a label; longer, a sentence leading on
 
 
@@ -234,19 +234,19 @@ def states_count(question: str, text: str) -> bool:
     taken = _dates_and_times(text)
     found = [(m.group(0), m.start()) for m in _COUNT_TOKEN.finditer(text)]
     words = [w.lower() for w, _ in found]
-    for i, (token, at) in enumerate(found):
-        number = token.replace(",", "").isdigit() or token.lower() in _COUNT_WORDS or (
-            general and token.lower() in _TIMES)
+    for i, (word, (_, at)) in enumerate(zip(words, found, strict=True)):
         before = found[i - 1][0] if i else "."
+        number = word.replace(",", "").isdigit() or word in _COUNT_WORDS or (
+            general and word in _TIMES)
         if not number or before in _CURRENCY or any(a <= at < b for a, b in taken):
             continue
         after = [w for w in words[i + 1:i + 1 + COUNT_REACH] if w.isalpha()]
-        if wanted & set(roots(after)) or general and (
-                token.lower() in _TIMES or after[:1] and after[0] not in STOP_WORDS):
-            return True
+        counts_noun = bool(wanted & set(roots(after))) or general and (
+            word in _TIMES or bool(after) and after[0] not in STOP_WORDS)
         follows = words[i + 1] if i + 1 < len(words) else "."
-        if (token.lower() != "one" and (follows in STOP_WORDS or follows in _STANDS_ALONE)
-                and (before in _STANDS_ALONE or before.lower() in STOP_WORDS)):
+        alone = (word != "one" and (follows in STOP_WORDS or follows in _STANDS_ALONE)
+                 and (before in _STANDS_ALONE or before.lower() in STOP_WORDS))
+        if counts_noun or alone:
             return True
     return False
 
