@@ -135,6 +135,8 @@ def test_a_paragraph_number_read_as_a_sentence_is_no_unit() -> None:
     units = [text[a:b] for a, b in evidence_units(text, 0, len(text))]
     assert units == ["More children now live at home.", "Leaders have worked with children.",
                      "They listen."]
+    value = "Electorate:\n\n13279"  # a number alone on its line is a value, not a marker
+    assert [value[a:b] for a, b in evidence_units(value, 0, len(value))] == [value]
 
 
 def test_a_vote_in_brackets_is_read_with_its_resolution() -> None:
