@@ -84,12 +84,12 @@ def compose(
         return _decline(passages, conversation_id)
     best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS,
                  titled=not category(question))
-    missing = _missing_value(question, best) if kind == FACT else ""
-    if missing:
-        return _decline(passages, conversation_id, best[0], missing)
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
-        best = [c for c in best if _states(question, c)]
-    if kind != FACT:
+        missing, stating = _stated(question, best)
+        if missing:
+            return _decline(passages, conversation_id, best[0], missing)
+        best = stating
+    else:
         best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):
         chosen = _summary(candidates)  # an account, or a list no one unit sets out
@@ -167,24 +167,21 @@ def _asking(candidate: Candidate) -> bool:
     return candidate.quote_text().rstrip(" \"'”’)").endswith("?")
 
 
-def _missing_value(question: str, best: list[Candidate]) -> str:
-    """What a factual answer must state and none of its units does (STATED, or an amount
-    of money when asked what something costs), or "" when nothing is missing."""
+def _stated(question: str, best: list[Candidate]) -> tuple[str, list[Candidate]]:
+    """What a factual answer must state and none of its units does ("" when nothing is
+    missing): a kind of value in STATED, an amount of money when asked what something
+    costs, a count of what is asked how many of. And the units that give that amount or
+    count (all of them when the question asks for neither)."""
     wants = answer_type(question)
     if wants and wants.kind in STATED and not any(c.signals["typed"] for c in best):
-        return STATED[wants.kind]
-    if not any(states_money(question, c.quote_text()) for c in best):
-        return "amount"
-    if not any(states_count(question, c.quote_text()) for c in best):
-        return " ".join(["count of", *counted_words(question)])  # "count of streetlights"
-    return ""
-
-
-def _states(question: str, candidate: Candidate) -> bool:
-    """Whether the unit gives the amount of money or the count the question asks for, if
-    it asks for one."""
-    text = candidate.quote_text()
-    return states_money(question, text) and states_count(question, text)
+        return STATED[wants.kind], []
+    money = [c for c in best if states_money(question, c.quote_text())]
+    counts = [c for c in best if states_count(question, c.quote_text())]
+    if not money:
+        return "amount", []
+    if not counts:
+        return " ".join(["count of", *counted_words(question)]), []  # "count of streetlights"
+    return "", [c for c in money if c in counts] or money
 
 
 def _with_likely_list(best: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:

@@ -41,7 +41,8 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 
 
 _LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")  # "Venue: Committee Room 1"
-_LIST_ITEM = re.compile(r"\s*(\d{1,2}[.)]|\(?[a-z]\)|[-•·*–])\s+\S")
+_ITEM_MARK = r"\(?[a-z]\)|[-•·*–]"  # "(b)", "•": an item's marker beside its number
+_LIST_ITEM = re.compile(rf"\s*(\d{{1,2}}[.)]|{_ITEM_MARK})\s+\S")
 LIST_CHARS = 1500
 
 
@@ -66,7 +67,8 @@ def list_end(text: str, end: int) -> int:
 
 
 FIELD_LINE = re.compile(r"[^:\n]{1,80}:\s+\S")
-_MARKER = re.compile(r"\s*(\d{1,3}(\.\d{1,3})*[.)]|\(?[a-z]\)|[-•·*–◼])\s*")  # "56.", "(b)", "•"
+# a marker alone, read as a sentence: "56.", "6.3.1.", "(b)", "•", "◼"
+_MARKER = re.compile(rf"\s*(\d{{1,3}}(\.\d{{1,3}})*[.)]|{_ITEM_MARK}|◼)\s*")
 BARE_LABEL_WORDS = 3  # "Minutes:", "Members present:": a label; longer, a sentence leading on
 
 
@@ -232,10 +234,11 @@ def states_count(question: str, text: str) -> bool:
     wanted = set(roots(counted))
     general = counted[0] in _ANY_NOUN
     taken = _dates_and_times(text)
-    found = [(m.group(0), m.start()) for m in _COUNT_TOKEN.finditer(text)]
-    words = [w.lower() for w, _ in found]
-    for i, (word, (_, at)) in enumerate(zip(words, found, strict=True)):
-        before = found[i - 1][0] if i else "."
+    found = list(_COUNT_TOKEN.finditer(text))
+    words = [m.group(0).lower() for m in found]
+    for i, (word, match) in enumerate(zip(words, found, strict=True)):
+        at = match.start()
+        before = words[i - 1] if i else "."
         number = word.replace(",", "").isdigit() or word in _COUNT_WORDS or (
             general and word in _TIMES)
         if not number or before in _CURRENCY or any(a <= at < b for a, b in taken):
@@ -245,7 +248,7 @@ def states_count(question: str, text: str) -> bool:
             word in _TIMES or bool(after) and after[0] not in STOP_WORDS)
         follows = words[i + 1] if i + 1 < len(words) else "."
         alone = (word != "one" and (follows in STOP_WORDS or follows in _STANDS_ALONE)
-                 and (before in _STANDS_ALONE or before.lower() in STOP_WORDS))
+                 and (before in _STANDS_ALONE or before in STOP_WORDS))
         if counts_noun or alone:
             return True
     return False
