@@ -105,9 +105,14 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     # What a "Which party …?" asks for is named by its value ("Liberal Democrats"): a document
     # that never says "party" can still answer it.
     named = mine - set(roots(category(question)))
-    absent = {doc_id: asked.share({t for t in named if t not in seen[doc_id]
-                                   and not _mentions(document, t)})
-              for doc_id, document in documents.items()}
+    lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not _mentions(document, t)}
+             for doc_id, document in documents.items()}
+    absent = {doc_id: asked.share(terms) for doc_id, terms in lacks.items()}
+    # A question naming what a document's title names ("Merton" in "When did Ofsted inspect
+    # Merton …?") asks about that document: one that never mentions it does not answer,
+    # however alike its wording (three councils' Ofsted reports share theirs).
+    titled = {t for t in named for d in documents.values() if t in _roots(" ".join(_names(d)))}
+    about = {doc_id for doc_id in documents if not titled & lacks[doc_id]}
     # "When is the next meeting?" of minutes: a date after the meeting they record
     wants = {doc_id: answer_type(question, document.meeting_date)
              if asked.wants is not None and document is not None and document.meeting_date
@@ -116,6 +121,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
                   for c in _candidates(p, rank, asked, wants[p.doc_id], p.score / top, setting,
                                        [d.text for i, d in documents.items()
                                         if d is not None and i != p.doc_id])]
+    candidates = [c for c in candidates if c.passage.doc_id in about] or candidates
     for candidate in candidates:
         candidate.signals["absent"] = absent[candidate.passage.doc_id]
         candidate.score = ranker.score(candidate.signals)

@@ -469,3 +469,23 @@ def test_the_refusal_threshold_answers_where_the_dev_set_cannot_tell_thresholds_
     # a clear gain is taken: with twenty at 0.25, declining from 0.26 catches all twenty
     scored = [(0.30, 1)] * 100 + [(0.10, 0)] * 80 + [(0.25, 0)] * 20
     assert fit.best_threshold(scored)[0] == 0.26
+
+
+def test_a_question_naming_one_of_look_alike_documents_is_answered_from_it(
+        tmp_path: Path) -> None:
+    # two councils' reports share their wording; the question names Wessex, whose report
+    # words the answer less like the question does than Barsetshire's, which never names it
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for place, visit in (("Barsetshire", "Ofsted inspected children's services in May 2025."),
+                         ("Wessex", "Inspection dates: 2 to 6 June 2024")):
+        (folder / f"{place}.html").write_text(
+            f"<html><body><main><h1>Inspection of {place} children's services</h1>"
+            f"<p>{visit}</p><p>Leaders know their services well.</p></main></body></html>")
+    settings = Settings(index=tmp_path / "index", progress=False)
+    ingest([folder], settings)
+    assistant = Assistant(settings)
+    answer = assistant.ask("When did Ofsted inspect Wessex children's services?")
+    assistant.close()
+    assert answer.answerable and "June 2024" in answer.answer
+    assert {c.title for c in answer.citations} == {"Inspection of Wessex children's services"}
