@@ -49,12 +49,13 @@ NEAR_CHARS = 400
 SHARE_OF_BEST = 0.5
 NOT_FOUND = "The documents do not answer this question."
 # Kinds of value a factual answer must hold to be one: asked when, what time, what share,
-# what email address, how much it cost (units.states_money) or how many of a thing there
-# are (units.states_count: a count of that thing, "several bins" too), a line on the topic
-# that gives none says the documents do not say. (A "who" is often answered by a body in
-# lower case, "the regional consortia": that is left to the refusal model.)
+# what email address or reference, how much it cost (units.states_money) or how many of a
+# thing there are (units.states_count: a count of that thing, "several bins" too), a line
+# on the topic that gives none, nor the unit after it, says the documents do not say. (A
+# "who" is often answered by a body in lower case, "the regional consortia": that is left
+# to the refusal model.)
 STATED = {"date": "date", "time": "time", "percent": "percentage",
-          "contact": "contact details"}
+          "contact": "contact details", "reference": "reference"}
 
 
 def compose(
@@ -87,7 +88,9 @@ def compose(
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
         missing, stating = _stated(question, best)
         if missing:
-            return _decline(passages, conversation_id, best[0], missing)
+            stating = _value_after(question, best[0], candidates)
+            if not stating:
+                return _decline(passages, conversation_id, best[0], missing)
         best = stating
     else:
         best = _with_likely_list(best, candidates)
@@ -182,6 +185,22 @@ def _stated(question: str, best: list[Candidate]) -> tuple[str, list[Candidate]]
     if not counts:
         return " ".join(["count of", *counted_words(question)]), []  # "count of streetlights"
     return "", [c for c in money if c in counts] or money
+
+
+def _value_after(question: str, best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    """A record names its topic, then gives its values ("Proposed zebra crossing: Hengrove
+    Promenade", then "Ref PX-DJR-25-031"): when the best unit lacks what the question must be
+    told and the unit just after it gives that, the two ([] otherwise). Not the unit before:
+    that is most often the end of the item before ("… capped at £350" of another matter)."""
+    after = next((c for c in candidates if _follows(c, best)), None)
+    return [best, after] if after and not _stated(question, [after])[0] else []
+
+
+def _follows(later: Candidate, earlier: Candidate) -> bool:
+    """Whether `later` comes just after `earlier` in its document, nothing but space between."""
+    document = later.passage.document
+    return (document is not None and later.passage.doc_id == earlier.passage.doc_id
+            and earlier.end <= later.start and not document.text[earlier.end:later.start].strip())
 
 
 def _with_likely_list(best: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:

@@ -31,6 +31,11 @@ _NUMBER = re.compile(r"(?<!/)\b(?!(19|20)\d\d\b(?![,.]\d))\d[\d,.]*%?(?![\d,.]*/
                      r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                      r"thousand|million)\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)
+# A reference: capitals and digits joined by slashes or hyphens, with a digit and a capital
+# letter among them ("20/01538/F", "PX-DJR-25-031"); not a date ("11/30/17"), a financial
+# year ("2020/21") or a measure in lower case ("12-14ft").
+_REFERENCE = re.compile(r"(?<![\w/-])(?=[A-Z0-9/-]*\d)(?=[A-Z0-9/-]*[A-Z])[A-Z0-9]+(?:[/-][A-Z0-9]+)+"
+                        r"(?![\w/-])")
 _MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s*(k|m|bn|million|billion)?\s*"
                     r"(pounds|dollars|euros|pence)\b", re.I)
 # "How much" of money: "How much will it cost …?", "How much rent …?"
@@ -161,6 +166,7 @@ _VALUES = [(re.compile(asks), kind, value) for asks, kind, value in (
     (r"\bwebsite\b|\bweb (address|page)\b|\burl\b", "contact", _WEB),
     (r"\bcontact details\b|\bhow (do|can|should) (i|we|residents?) contact\b", "contact", _CONTACT),
     (rf"{_FIRST}\bwhen\b|\bwhat (date|year)\b", "date", _DATE),
+    (r"\b(ref|reference)\b(?! to\b)|\bapplication (number|no)\b", "reference", _REFERENCE),
     (r"\bhow (many|much)\b|\b(the|a|total) number of\b", "number", _NUMBER),
     (rf"{_FIRST}\bwho\b", "name", _NAME),
 )]
@@ -289,6 +295,8 @@ _EARLIER = re.compile(r"\b(before|until|till|prior to|by)\s+(the\s+)?$")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # asked for the next one, or when something will happen: a date after the meeting recorded
 _NEXT = re.compile(r"\b(next|upcoming|forthcoming|will|going to)\b")
+# the year of a copyright notice ("© Crown copyright 2025") dates the page, not an event
+_COPYRIGHT = re.compile(r"(©|\(c\)|\bcopyright)\s*$", re.I)
 Day = tuple[int, int, int]  # year, month, day (0 where not said)
 Bound = tuple[Day, int]  # +1 for "after", -1 for "before"
 
@@ -315,6 +323,7 @@ def _new_date(question: str, held: str | None = None) -> Callable[[str], bool]:
 
     def holds(sentence: str) -> bool:
         return any(_words(m) - asked and _within(_when(m), bounds)
+                   and not _COPYRIGHT.search(sentence, 0, m.start())
                    for m in _DATE.finditer(sentence))
 
     return holds

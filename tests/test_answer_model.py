@@ -27,6 +27,7 @@ from assistant.answering import idf_from
 from assistant.config import Settings
 from assistant.conversation import answer_entities
 from assistant.ingest import ingest
+from assistant.schema import Answer
 from assistant.service import Assistant
 from assistant.signals import _line_label, rank_candidates
 from assistant.text import root, roots
@@ -192,6 +193,7 @@ def test_the_kind_model_reads_the_kind_of_value_asked_for() -> None:
     ("What time does the meeting start?", "Time: 19:15", True),
     ("What time does the meeting start?", "Date: 22 October 2009", False),
     ("When did the meeting close?", "Meeting closed at 10.00 pm", False),
+    ("When was the service inspected?", "W: www.gov.uk/ofsted © Crown copyright 2025", False),
     ("Who chairs the committee?", "Date: 22 October 2009", False),
     # a question for contact details wants that kind of detail
     ("What is the parish clerk's email address?", "Email: clerk@example.gov.uk", True),
@@ -200,11 +202,22 @@ def test_the_kind_model_reads_the_kind_of_value_asked_for() -> None:
     ("What phone number should I call?", "p: 773.728.3890 | f: 773.769.4855", True),
     ("What phone number should I call?", "Spent $210,783 of $246,394 in 2017.", False),
     ("What is the council's website?", "Visit www.merton.gov.uk for more.", True),
+    # a reference is a code of capitals and digits, not a date, a year or a measure
+    ("What is the planning reference for the new dwelling?", "20/01538/F Stoke Ferry", True),
+    ("What is the reference number of the proposal?", "Ref PX-DJR-25-031", True),
+    ("What is the reference number of the proposal?", "Spent in 2017/18 by 11/30/17.", False),
+    ("What is the application number for the tree works?", "Reduce to 12-14ft", False),
 ])
 def test_a_value_answers_within_the_kind_and_bounds_the_question_sets(question: str, line: str,
                                                                       answers: bool) -> None:
     wants = answer_type(question)
     assert wants is not None and wants(line) is answers
+
+
+def test_a_question_for_a_reference_is_of_the_reference_kind() -> None:
+    wants = answer_type("Under which reference was the cottage first approved?")
+    assert wants is not None and wants.kind == "reference"
+    assert answer_type("With reference to the bins, what was agreed?") is None
 
 
 @pytest.mark.parametrize("question", ["What is the parish clerk's email address?",
@@ -243,7 +256,8 @@ def test_a_count_is_not_a_year() -> None:
     assert objections is not None
     assert not objections("The consultation runs from Thursday 9 October.")
     assert not objections("Time: 19:15") and objections("There were 12 objections.")
-    assert answer_type("What is the reference number of the proposal?") is None
+    reference = answer_type("What is the reference number of the proposal?")
+    assert reference is not None and reference.kind == "reference"
     # nor is a minute, an application or a financial year written with a slash an amount
     cost = answer_type("How much will the bench cost?")
     assert cost is not None
@@ -475,17 +489,41 @@ def test_a_question_naming_one_of_look_alike_documents_is_answered_from_it(
         tmp_path: Path) -> None:
     # two councils' reports share their wording; the question names Wessex, whose report
     # words the answer less like the question does than Barsetshire's, which never names it
-    folder = tmp_path / "reports"
+    answer, = _ask_over(tmp_path, {
+        f"{place}.html": f"<html><body><main><h1>Inspection of {place} children's services</h1>"
+                         f"<p>{visit}</p><p>Leaders know their services well.</p></main></body></html>"
+        for place, visit in (("Barsetshire", "Ofsted inspected children's services in May 2025."),
+                             ("Wessex", "Inspection dates: 2 to 6 June 2024"))},
+        "When did Ofsted inspect Wessex children's services?")
+    assert answer.answerable and "June 2024" in answer.answer
+    assert {c.title for c in answer.citations} == {"Inspection of Wessex children's services"}
+
+
+def test_a_value_on_the_line_after_the_topic_is_read_with_it(tmp_path: Path) -> None:
+    # a notice names each proposal on one line and gives its reference on the next; the
+    # reference just before a proposal's line is the previous proposal's
+    lane, lines = _ask_over(tmp_path, {"orders.txt": (
+        "Traffic orders\n\nProposed zebra crossing: Hengrove Promenade\nRef PX-DJR-25-031\n"
+        "Proposed bus lane: Bath Road, Brislington\nRef PX-BUS-24-007\n\n"
+        "Proposed double yellow lines: Mill Lane, Bedminster\n\n"
+        "Comments close on 12 January 2026.\n")},
+        "What is the reference of the Bath Road bus lane proposal?",
+        "What is the reference number for the Mill Lane yellow lines?")
+    assert lane.answerable and "PX-BUS-24-007" in lane.answer
+    assert "PX-DJR-25-031" not in lane.answer
+    assert lane.citations[0].quote.startswith("Proposed bus lane")  # the topic, then the value
+    assert not lines.answerable  # no line after it gives one
+
+
+def _ask_over(tmp_path: Path, files: dict[str, str], *questions: str) -> list[Answer]:
+    """The answers to the questions over a folder of these files (name → text)."""
+    folder = tmp_path / "documents"
     folder.mkdir()
-    for place, visit in (("Barsetshire", "Ofsted inspected children's services in May 2025."),
-                         ("Wessex", "Inspection dates: 2 to 6 June 2024")):
-        (folder / f"{place}.html").write_text(
-            f"<html><body><main><h1>Inspection of {place} children's services</h1>"
-            f"<p>{visit}</p><p>Leaders know their services well.</p></main></body></html>")
+    for name, text in files.items():
+        (folder / name).write_text(text)
     settings = Settings(index=tmp_path / "index", progress=False)
     ingest([folder], settings)
     assistant = Assistant(settings)
-    answer = assistant.ask("When did Ofsted inspect Wessex children's services?")
+    answers = [assistant.ask(question) for question in questions]
     assistant.close()
-    assert answer.answerable and "June 2024" in answer.answer
-    assert {c.title for c in answer.citations} == {"Inspection of Wessex children's services"}
+    return answers
