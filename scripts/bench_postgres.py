@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.ingest import chunking_settings
+from assistant.ingest import chunking_settings, embedder_for
 from assistant.storage import drop_store
 from assistant.store import PgIndex
 from assistant.store.migrations import vector_index_sql
@@ -57,7 +57,7 @@ def build(settings: Settings, source: dict[str, Any], size: int,
         return {"reused": True}
     drop_store(settings)  # a no-op in a fresh database
     index = PgIndex.open(settings.database_url, settings.collection, settings.index,
-                         settings.model, DIMENSION, chunking_settings(settings), create=True)
+                         embedder_for(settings).name, DIMENSION, chunking_settings(settings), create=True)
     chunks, documents, real = source["chunks"], source["documents"], source["vectors"]
     rng = np.random.default_rng(0)
     started = time.perf_counter()
@@ -122,7 +122,7 @@ def build(settings: Settings, source: dict[str, Any], size: int,
 def _held(settings: Settings) -> int:
     try:
         index = PgIndex.open(settings.database_url or "", settings.collection, settings.index,
-                             settings.model, DIMENSION)
+                             embedder_for(settings).name, DIMENSION)
     except AssistantError:
         return 0
     with connection(index.pool) as conn:
@@ -147,7 +147,7 @@ def restrict(settings: Settings, share: float) -> float:
     """Mark every n-th document (and its chunks) restricted; returns the share marked."""
     assert settings.database_url
     index = PgIndex.open(settings.database_url, settings.collection, settings.index,
-                         settings.model, DIMENSION)
+                         embedder_for(settings).name, DIMENSION)
     every = max(1, round(1 / share))
     with connection(index.pool) as conn, conn.transaction():
         conn.execute("SET LOCAL statement_timeout = 0")  # the flagged chunks re-enter the HNSW

@@ -22,7 +22,7 @@ import bench_postgres
 import numpy as np
 
 from assistant.config import Settings
-from assistant.ingest import chunking_settings, get_embedder, ingest
+from assistant.ingest import chunking_settings, embedder_for, ingest, resolve_backend
 from assistant.service import Assistant
 from assistant.store import Index
 from assistant.store import db as store_db
@@ -52,6 +52,9 @@ def main() -> int:
     args = parser.parse_args()
     settings = Settings(index=args.work / "qmsum-index", progress=False)
     ingest([args.qmsum / "documents.jsonl"], settings)  # no-op when `assistant eval` built it
+    # the copies keep the vectors of the index they come from, and its embedder (onnx-int8
+    # when this machine built it, torch for an index built so), which the questions then use
+    backend = resolve_backend(settings)
     source = _load_source(settings)
     questions = [json.loads(line)["question"] for line in
                  (args.qmsum / "questions.jsonl").read_text().splitlines()][: args.questions]
@@ -60,7 +63,7 @@ def main() -> int:
         target = args.work / f"query-{size}"
         started = time.perf_counter()
         if args.backend == "postgres":
-            measured = _postgres_settings(args.work, target, size, args.reuse)
+            measured = _postgres_settings(args.work, target, size, args.reuse, backend)
             extra = bench_postgres.build(measured, source, size, args.reuse)
         else:
             measured, extra = settings.model_copy(update={"index": target}), {}
@@ -80,7 +83,8 @@ def main() -> int:
 
 
 def _load_source(settings: Settings) -> dict[str, object]:
-    index = Index.open(settings.index, settings.model, 384)
+    model = embedder_for(settings).name
+    index = Index.open(settings.index, model, 384)
     rows = index.conn.execute("SELECT id, doc_id, ordinal, start, \"end\", section, text FROM "
                               "chunks ORDER BY id").fetchall()
     documents = {r["doc_id"]: r for r in index.conn.execute("SELECT * FROM documents")}
@@ -88,13 +92,13 @@ def _load_source(settings: Settings) -> dict[str, object]:
     order = {int(i): n for n, i in enumerate(ids)}
     matrix = np.vstack([vectors[order[r["id"]]] for r in rows])
     index.close()
-    return {"chunks": rows, "documents": documents, "vectors": matrix}
+    return {"chunks": rows, "documents": documents, "vectors": matrix, "model": model}
 
 
 def _build(target: Path, source: dict, size: int, settings: Settings) -> None:
     """An index of `size` chunks in the store's own format, bulk-loaded."""
     shutil.rmtree(target, ignore_errors=True)
-    index = Index.open(target, settings.model, 384, chunking_settings(settings), create=True)
+    index = Index.open(target, source["model"], 384, chunking_settings(settings), create=True)
     chunks, documents, real = source["chunks"], source["documents"], source["vectors"]
     rng = np.random.default_rng(0)
     conn = index.conn
@@ -149,20 +153,21 @@ def _restrict(target: Path, share: float) -> float:
     return marked / total
 
 
-def _postgres_settings(work: Path, target: Path, size: int, reuse: bool) -> Settings:
+def _postgres_settings(work: Path, target: Path, size: int, reuse: bool,
+                       backend: str) -> Settings:
     """Settings for a collection of this size in ASSISTANT_DATABASE_URL's database, or in a
     bundled PostgreSQL run in the work folder."""
     url = Settings().database_url or bench_postgres.local_server(work / "postgres",
                                                                  fresh=not reuse)
     # (with your own ASSISTANT_DATABASE_URL the collection bench-SIZE is replaced in it)
     return Settings(index=target, progress=False, database_url=url,
-                    collection=f"bench-{size}", embedding_backend="torch")
+                    collection=f"bench-{size}").model_copy(update={"embedding_backend": backend})
 
 
 def _measure(settings: Settings, size: int, questions: list[str], build_seconds: float,
              extra: dict[str, object], label: str = "none restricted") -> dict[str, object]:
     assistant = Assistant(settings)
-    embedder = get_embedder(settings.model, settings.batch_size, settings.threads)
+    embedder = embedder_for(settings)
     for question in questions[:5]:  # warm caches: model, SQLite pages, term counts
         assistant.ask(question)
     timings: dict[str, list[float]] = {"answer_cold": [], "embed": [],
