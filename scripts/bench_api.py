@@ -41,7 +41,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
                         help="sqlite: the servers share one index folder; postgres: one database")
     args = parser.parse_args()
-    source = ROOT / ".bench/qmsum-index"
+    source = ROOT / ".bench/qmsum-source"  # as bench_query.py: indexed as a user's would be
     ingest([args.qmsum / "documents.jsonl"], Settings(index=source, progress=False))
     questions = [json.loads(line)["question"] for line in
                  (args.qmsum / "questions.jsonl").read_text().splitlines()]

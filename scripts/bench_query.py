@@ -50,10 +50,11 @@ def main() -> int:
                         help="then mark this share of documents restricted and measure again "
                              "for a caller without the scope (0: skip)")
     args = parser.parse_args()
-    settings = Settings(index=args.work / "qmsum-index", progress=False)
-    ingest([args.qmsum / "documents.jsonl"], settings)  # no-op when `assistant eval` built it
-    # the copies keep the vectors of the index they come from, and its embedder (onnx-int8
-    # when this machine built it, torch for an index built so), which the questions then use
+    # the copies are made from QMSum indexed as a user's new index is (with onnx-int8 on a
+    # CPU, the GPU where there is one; `assistant eval` keeps its own, fp32 one), and keep
+    # its vectors and its embedder, which the questions then use
+    settings = Settings(index=args.work / "qmsum-source", progress=False)
+    ingest([args.qmsum / "documents.jsonl"], settings)  # a no-op once built
     backend = resolve_backend(settings)
     source = _load_source(settings)
     questions = [json.loads(line)["question"] for line in

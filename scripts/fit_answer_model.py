@@ -50,7 +50,7 @@ from assistant.answer_model import (
 )
 from assistant.answering import idf_from
 from assistant.config import Settings
-from assistant.evaluation import read_jsonl, span_overlaps
+from assistant.evaluation import qmsum_settings, read_jsonl, span_overlaps
 from assistant.ingest import ingest
 from assistant.records import Filters
 from assistant.service import Assistant
@@ -99,9 +99,8 @@ def units(assistant: Assistant, question: Question, doc_ids: list[str],
     return rows, labels
 
 
-def collect(name: str, corpus: list[Path], questions: list[Question], index_dir: Path,
+def collect(name: str, corpus: list[Path], questions: list[Question], settings: Settings,
             fresh: bool, kinds: QuestionKinds) -> list[tuple[Question, list[list[float]], list[int]]]:
-    settings = Settings(index=index_dir, progress=False)
     if fresh:
         ingest(corpus, settings)
     assistant = Assistant(settings)
@@ -336,21 +335,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
         if "seed" not in args.without:
             data += collect("seed", [ROOT / "corpus"], seed_like(
-                SHARED / "eval/seed_questions.jsonl", "seed"), Path(tmp) / "seed", True, kinds)
+                SHARED / "eval/seed_questions.jsonl", "seed"),
+                Settings(index=Path(tmp) / "seed", progress=False), True, kinds)
         if "real_council" not in args.without:
             data += collect("real_council", council, seed_like(
                 ROOT / "eval/real_council_questions.jsonl", "real_council"),
-                Path(tmp) / "council", True, kinds)
+                Settings(index=Path(tmp) / "council", progress=False), True, kinds)
         if "qmsum" not in args.without:
             qmsum_dir = SHARED / "bench/qmsum-committee"
-            fresh = not (args.qmsum_index / "manifest.json").is_file()
-            if fresh:
-                shutil.rmtree(args.qmsum_index, ignore_errors=True)
-            if fresh:
-                ingest([qmsum_dir / "documents.jsonl"], Settings(index=args.qmsum_index,
-                                                                 progress=False))
-            data += collect("qmsum train", [], qmsum(qmsum_dir), args.qmsum_index, False,
-                            kinds)
+            settings = qmsum_settings(Settings(progress=False), args.qmsum_index)
+            if not (args.qmsum_index / "manifest.json").is_file():
+                shutil.rmtree(args.qmsum_index, ignore_errors=True)  # a build cut short
+                ingest([qmsum_dir / "documents.jsonl"], settings)
+            data += collect("qmsum train", [], qmsum(qmsum_dir), settings, False, kinds)
     rankers, report = {}, {}
     for kind in (FACT, SUMMARY):
         part = [d for d in data if model_kind(kinds.kind(d[0].question)) == kind]

@@ -157,6 +157,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         format_table,
         qmsum_answers,
         qmsum_eval,
+        qmsum_settings,
         read_jsonl,
         seed_eval,
     )
@@ -186,11 +187,10 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error: no QMSum data at {args.qmsum}; pass --qmsum or --skip-qmsum",
                   file=sys.stderr)
             return 2
-        qmsum_settings = quiet.model_copy(update={"index": args.qmsum_index,
-                                                   "collection": "eval-qmsum"})
-        qmsum = qmsum_eval(args.qmsum, qmsum_settings)
+        fixed = qmsum_settings(quiet, args.qmsum_index)
+        qmsum = qmsum_eval(args.qmsum, fixed)
         for split, label in (("train", "dev"), ("val", "held-out")):
-            answers = qmsum_answers(args.qmsum, qmsum_settings, split)
+            answers = qmsum_answers(args.qmsum, fixed, split)
             print(format_table(f"QMSum answers, {label} ({split} split; all answerable)",
                                answers))
             print()
