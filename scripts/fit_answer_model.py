@@ -333,14 +333,18 @@ def main() -> int:
     print(f"question kinds: {kinds_report}", file=sys.stderr)
     data = []
     with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
+        # one process parses (as `assistant eval` does), so chunks are embedded in the same
+        # batches every run and the fit is the same every run
         if "seed" not in args.without:
             data += collect("seed", [ROOT / "corpus"], seed_like(
                 SHARED / "eval/seed_questions.jsonl", "seed"),
-                Settings(index=Path(tmp) / "seed", progress=False), True, kinds)
+                Settings(index=Path(tmp) / "seed", progress=False, parse_workers=0),
+                True, kinds)
         if "real_council" not in args.without:
             data += collect("real_council", council, seed_like(
                 ROOT / "eval/real_council_questions.jsonl", "real_council"),
-                Settings(index=Path(tmp) / "council", progress=False), True, kinds)
+                Settings(index=Path(tmp) / "council", progress=False, parse_workers=0),
+                True, kinds)
         if "qmsum" not in args.without:
             qmsum_dir = SHARED / "bench/qmsum-committee"
             settings = qmsum_settings(Settings(progress=False), args.qmsum_index)

@@ -175,7 +175,10 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     conversations = read_jsonl(args.conversations) if args.conversations.is_file() else []
     for name, questions, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
-            fresh = quiet.model_copy(update={"index": Path(tmp), "collection": f"eval-{name}"})
+            # one process parses, so the chunks are embedded in the same batches every run
+            # (int8 activations are scaled per batch: other batches, other last digits)
+            fresh = quiet.model_copy(update={"index": Path(tmp), "collection": f"eval-{name}",
+                                             "parse_workers": 0})
             drop_store(fresh)  # on PostgreSQL, the collection of the last run
             result = seed_eval(questions, corpus, fresh,
                                [c for c in conversations if c["corpus"] == name])
