@@ -204,7 +204,8 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, wants: AnswerType | 
             "rank": 1 / (1 + rank), "retrieval": retrieval, "dense": passage.similarity,
             "meaning": 0.0, "first": 1 / (1 + place),
             "words": math.log1p(len(sentence.split())) / 4,
-            "bare": float(is_bare(sentence)), "field": float(bool(field)),
+            "bare": float(is_bare(sentence) or _titles(sentence, document)),
+            "field": float(bool(field)),
             "focus": float(asked.focus in terms),
             "qualified": _qualified(sentence, asked) if asked.focus in terms else 0.0,
             "label": share(_roots(sentence[:sentence.find(":")]))
@@ -214,6 +215,14 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, wants: AnswerType | 
         }
         found.append(Candidate(passage, rank, start, end, signals))
     return found
+
+
+def _titles(unit: str, document: Document) -> bool:
+    """Whether the unit is the document's title, or the start of it, set as a line of its
+    text (a news story's headline, 'Probation services "need to improve"'): a heading,
+    whatever its punctuation."""
+    words = tokens(unit)
+    return bool(words) and tokens(document.title or "")[:len(words)] == words
 
 
 def _line_label(text: str, start: int) -> set[str]:

@@ -27,9 +27,10 @@ from assistant.answering import idf_from
 from assistant.config import Settings
 from assistant.conversation import answer_entities
 from assistant.ingest import ingest
+from assistant.records import Document
 from assistant.schema import Answer
 from assistant.service import Assistant
-from assistant.signals import _line_label, rank_candidates
+from assistant.signals import _line_label, _titles, rank_candidates
 from assistant.text import root, roots
 from assistant.units import (
     answer_type,
@@ -452,6 +453,14 @@ def test_the_kind_of_thing_a_which_question_asks_for_need_not_be_named(council: 
     assert which[row]["absent"] == 0.0 and about[row]["absent"] > 0
     # … and so is a compound ("What faction name …"), up to the question's verb
     assert _signals(council, "What faction name is Ann Smith under?")[row]["absent"] == 0.0
+
+
+def test_a_line_that_sets_out_the_documents_title_is_a_heading() -> None:
+    story = Document(doc_id="n", text="", source="n.txt",
+                     title='Probation services "need to improve" (Northamptonshire inspection)')
+    assert _titles('Probation services "need to improve"', story)  # the headline, quoted
+    assert not _titles("Probation services need to improve their supervision.", story)
+    assert not _titles("", story)
 
 
 def test_who_is_speaking_is_read_from_the_label_that_opens_the_line() -> None:
