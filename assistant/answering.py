@@ -14,6 +14,7 @@ passages as possibly related.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +35,9 @@ from .text import content_terms, stems, tokens
 from .units import answer_type, counted_words, list_end, states_count, states_money
 
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
+# … unless it asks in the plural ("Who are the councillors for …?", "Which candidates were
+# …?"): then as many as a list, each still nearly as likely as the best (SHARE_OF_BEST)
+_PLURAL = re.compile(r"\W*(who|what|which(\s+\w+){1,2})\s+(are|were)\b", re.I)
 LIST_UNITS = 3
 # A summary's length in words: at least the first, at most the second. Chosen on QMSum dev
 # (ROUGE-1 against the annotators' answers, which average 77 words): 40-80 words 27.6,
@@ -83,7 +87,8 @@ def compose(
         candidates = [c for c in candidates if not _asking(c)] or candidates
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
         return _decline(passages, conversation_id)
-    best = _best(candidates, FACT_UNITS if kind == FACT else LIST_UNITS,
+    best = _best(candidates, FACT_UNITS if kind == FACT and not _PLURAL.match(question)
+                 else LIST_UNITS,
                  titled=not category(question))
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
         missing, stating = _stated(question, best)

@@ -536,3 +536,15 @@ def _ask_over(tmp_path: Path, files: dict[str, str], *questions: str) -> list[An
     answers = [assistant.ask(question) for question in questions]
     assistant.close()
     return answers
+
+
+def test_a_question_in_the_plural_is_answered_with_each_unit_it_asks_for(
+        tmp_path: Path) -> None:
+    riverside, = _ask_over(tmp_path, {"wards.txt": (
+        "Councillors by ward\n\nCouncillor Ann Smith, Green Party, Riverside ward.\n"
+        "Councillor Bob Jones, Labour, Riverside ward.\n"
+        "Councillor Cat Brown, Labour, Riverside ward.\n"
+        "Councillor Dan Green, Labour, Hilltop ward.\n")},
+        "Who are the councillors for Riverside ward?")
+    assert all(name in riverside.answer for name in ("Ann Smith", "Bob Jones", "Cat Brown"))
+    assert "Dan Green" not in riverside.answer
