@@ -111,7 +111,8 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     # A question naming what a document's title names ("Merton" in "When did Ofsted inspect
     # Merton …?") asks about that document: one that never mentions it does not answer,
     # however alike its wording (three councils' Ofsted reports share theirs).
-    titled = {t for t in named for d in documents.values() if t in _roots(" ".join(_names(d)))}
+    titles = set().union(*(_roots(" ".join(_names(d))) for d in documents.values()))
+    titled = named & titles
     about = {doc_id for doc_id in documents if not titled & lacks[doc_id]}
     # "When is the next meeting?" of minutes: a date after the meeting they record
     wants = {doc_id: answer_type(question, document.meeting_date)
@@ -221,8 +222,11 @@ def _titles(unit: str, document: Document) -> bool:
     """Whether the unit is the document's title, or the start of it, set as a line of its
     text (a news story's headline, 'Probation services "need to improve"'): a heading,
     whatever its punctuation."""
+    title = document.title or ""
+    if not unit.strip() or len(unit) > len(title) + 4:  # longer than the title: not it
+        return False
     words = tokens(unit)
-    return bool(words) and tokens(document.title or "")[:len(words)] == words
+    return bool(words) and tokens(title)[:len(words)] == words
 
 
 def _line_label(text: str, start: int) -> set[str]:
