@@ -162,6 +162,9 @@ class _Run:
                  report: IngestReport, may_change_restricted: bool, cache: VectorCache):
         self.index, self.writer, self.embedder, self.cache = index, writer, embedder, cache
         self.settings, self.report = settings, report
+        # vectors pending when the run begins were left by a stopped run; any found later
+        # are of a text this run embedded already (the same boilerplate in two reports)
+        self.resuming = len(cache) > 0
         self.known = index.sources()
         self.taken_ids = {doc_id for doc_id, _ in self.known.values()}
         self.seen_keys: set[str] = set()
@@ -246,13 +249,17 @@ class _Run:
         self.pending = []
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        """Vectors for the texts: those a stopped run embedded are taken back; the rest are
-        embedded shortest first (little padding), each batch kept as soon as it is done."""
+        """Vectors for the texts: those a stopped run, or this one, embedded are taken back;
+        the rest are embedded shortest first (little padding), each batch kept as soon as it
+        is done."""
         out = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
         done = self.cache.get(texts)
         for row, vector in done.items():
             out[row] = vector
-        self.report.chunks_reused += len(done)
+        if self.resuming:
+            self.report.chunks_reused += len(done)
+        else:
+            self.report.chunks_repeated += len(done)
         todo = sorted((i for i in range(len(texts)) if i not in done), key=lambda i: len(texts[i]))
         for start in range(0, len(todo), CACHE_BATCH):
             rows = todo[start:start + CACHE_BATCH]

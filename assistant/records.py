@@ -92,6 +92,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_reused: int = 0  # embedded by an earlier run that was stopped before committing
+    chunks_repeated: int = 0  # the text of a chunk this run had embedded already
     files_total: int = 0
     seconds: float = 0.0
     parse_wait_seconds: float = 0.0  # of `seconds`, spent waiting for files to be parsed
@@ -113,6 +114,7 @@ class IngestReport:
             "removed": list(self.removed),
             "chunks_embedded": self.chunks_embedded,
             "chunks_reused": self.chunks_reused,
+            "chunks_repeated": self.chunks_repeated,
             "files_total": self.files_total,
             "seconds": round(self.seconds, 2),
             "parse_wait_seconds": round(self.parse_wait_seconds, 2),

@@ -243,6 +243,27 @@ def test_a_killed_ingest_leaves_the_index_usable_and_the_rerun_embeds_only_what_
     assert not pending.exists()  # committed: nothing is left pending
 
 
+def test_a_chunk_text_repeated_in_one_run_is_embedded_once_and_not_called_resumed(
+        hashing_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # two reports share a boilerplate paragraph; each file is embedded in its own group
+    monkeypatch.setattr("assistant.ingest.EMBED_GROUP", 1)
+    boilerplate = ("Ofsted regulates and inspects to achieve excellence in the care of children "
+                   "and young people, and in education and skills for learners of all ages.")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for place in ("Barsetshire", "Wessex"):
+        (folder / f"{place}.txt").write_text(
+            f"Inspection of {place}\n\n" + f"Leaders in {place} know their services well. " * 4
+            + f"\n\n{boilerplate}\n")
+    settings = hashing_settings.model_copy(update={"parse_workers": 0, "chunk_tokens": 32})
+    report = ingest([folder], settings)
+    assert report.chunks_reused == 0  # no run was stopped
+    assert report.chunks_repeated >= 1
+    assert report.as_json()["chunks_repeated"] == report.chunks_repeated
+    chunks = index_state(settings)["chunks"]
+    assert report.chunks_embedded + report.chunks_repeated == chunks
+
+
 def test_an_image_only_pdf_is_read_by_ocr_and_found_by_search(hashing_settings: Settings,
                                                               tmp_path: Path) -> None:
     import io

@@ -21,8 +21,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     rate = report.as_json()["chunks_per_second"]
     reused = (f", {report.chunks_reused} taken back from a stopped run"
               if report.chunks_reused else "")
+    repeated = (f" {report.chunks_repeated} more repeat a chunk embedded earlier in this run."
+                if report.chunks_repeated else "")
     lines.append(f"Embedded {report.chunks_embedded} chunks{reused} from "
-                 f"{report.files_total} files in {report.seconds:.1f} s ({rate} chunks/s).")
+                 f"{report.files_total} files in {report.seconds:.1f} s ({rate} chunks/s)."
+                 + repeated)
     for item in report.added + report.updated:
         for warning in item.warnings:
             lines.append(f"  warning: {item.path}: {warning}")
