@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .ingest import built_manifest, ingest
+from .ingest import built_manifest, embedder_for, ingest
 from .records import Filters
 from .service import Assistant
 
@@ -161,7 +161,7 @@ def qmsum_settings(settings: Settings, index: Path) -> Settings:
     fixed = settings.model_copy(update={"index": index, "collection": "eval-qmsum",
                                         "embedding_backend": QMSUM_BACKEND})
     built = built_manifest(fixed)
-    if built is not None and built.model != fixed.model and not fixed.database_url:
+    if built is not None and built.model != embedder_for(fixed).name and not fixed.database_url:
         shutil.rmtree(index)
     return fixed
 

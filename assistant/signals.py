@@ -223,7 +223,7 @@ def _titles(unit: str, document: Document) -> bool:
     text (a news story's headline, 'Probation services "need to improve"'): a heading,
     whatever its punctuation."""
     title = document.title or ""
-    if not unit.strip() or len(unit) > len(title) + 4:  # longer than the title: not it
+    if len(unit.split()) > len(title.split()):  # more words than the title: not it
         return False
     words = tokens(unit)
     return bool(words) and tokens(title)[:len(words)] == words
