@@ -21,6 +21,46 @@ _ANAPHORA = re.compile(rf"\b({_TOPIC_WORDS}|it|its|they|them|their|he|she|his|he
                        re.I)
 
 
+# What a chat message wraps a question in, which the documents do not answer: a greeting
+# before it ("Hi, who …?", "Morning all -"), thanks or "please" after it, and a polite frame
+# around an embedded question ("Can you tell me who …?", "Do you know when …?"). Only a
+# frame followed by a question word goes: "Tell me about the Bluebell campaign" asks for an
+# account, and says so in those words.
+_WH = r"who|whom|whose|what|when|where|which|why|how"
+_ASKS = rf"{_WH}|whether|if|is|are|was|were|did|does|do|has|have|had|will|can|could|should"
+_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|(?:good )?(?:morning|afternoon|evening))"
+                       r"(?:\s+(?:there|all|everyone|team))?(?:\s*[,!.:;–—-]+\s*|\s+"
+                       rf"(?=(?:{_ASKS}|please|i)\b))", re.I)
+_FRAME = re.compile(r"^(?:please\s+)?(?:(?:can|could|would|will)\s+(?:you|someone|anyone)\s+"
+                    r"(?:please\s+)?(?:tell|remind|show)\s+(?:me|us)|(?:do|does)\s+(?:you|anyone|"
+                    r"anybody)\s+know|i(?:'d| would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+"
+                    r"know|(?:please\s+)?(?:tell|remind)\s+(?:me|us))\s*[,:]?\s+"
+                    rf"(?=(?:{_ASKS})\b)", re.I)
+# a question opens with its question word, or with a preposition and then it ("Until when …",
+# "In which ward …")
+_OPENS = re.compile(rf"(?:{_ASKS}|(?:until|till|in|on|at|for|by|from|to|with|since|under|"
+                    rf"about|after|before|during)\s+(?:{_WH}))\b", re.I)
+_THANKS = re.compile(r"[\s,;.!–—-]*\b(?:thanks(?: very much| a lot| so much)?|"
+                     r"thank you(?: very much| so much)?|cheers|please|ta)\s*[.!]*\s*$", re.I)
+
+
+def plain_question(message: str) -> str:
+    """The question a chat message asks, without the greeting, thanks or polite frame
+    around it: "Hi, can you tell me who chairs the committee? Thanks" → "Who chairs the
+    committee?". A message that is nothing else is left as it is."""
+    question = message.strip()
+    for pattern in (_GREETING, _FRAME):
+        question = pattern.sub("", question, count=1)
+    question = _THANKS.sub("", question).strip()
+    if not re.search(r"\w", question):
+        return message.strip()
+    # typed without its question mark, a question still reads as one (its words are
+    # embedded as asked: "… services" and "… services?" retrieve differently)
+    if _OPENS.match(question) and not question.endswith(("?", ".", "!")):
+        question += "?"
+    return question if question == message.strip() else question[0].upper() + question[1:]
+
+
 @dataclass
 class Turn:
     """One question and the answer given to it."""

@@ -20,6 +20,7 @@ from .conversation import (
     FollowUp,
     Turn,
     new_conversation_id,
+    plain_question,
     resolve,
 )
 from .errors import ConversationNotFound, DocumentNotFound, IndexMissing
@@ -170,14 +171,14 @@ class Assistant:
         conversation belongs to the owner who started it; no one else can continue it.
         With a language model configured, the answer is written by it, each statement
         checked against its passages; checked statements reach `on_statement` as they come."""
-        question = question.strip()[:MAX_QUESTION_CHARS]
+        question = plain_question(question[:MAX_QUESTION_CHARS])
         conversation_id = conversation_id or new_conversation_id()
         turns = self.conversations.turns(conversation_id, owner)
         if not turns and self.conversations.owner_of(conversation_id) is not None:
             raise ConversationNotFound(f"no conversation {conversation_id!r}; leave out "
                                        "conversation_id to start a new one")
         if not turns and history:
-            turns = [Turn(q, q, {}, "") for q in history[-3:]]
+            turns = [Turn(plain_question(q), plain_question(q), {}, "") for q in history[-3:]]
         follow_up = resolve(question, turns)
         # a short question that does not point back may stand alone: try it so first
         tries = [None, follow_up] if follow_up and not follow_up.points_back else [follow_up]

@@ -11,7 +11,7 @@ import pytest
 from conftest import CORPUS, ROOT, SHARED, cli, pdf_sample
 
 from assistant.config import Settings
-from assistant.conversation import Turn, resolve
+from assistant.conversation import Turn, plain_question, resolve
 from assistant.evaluation import format_summary, seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
@@ -117,6 +117,35 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     sentences = re.split(r"(?<=\])\s+", data["answer"])
     assert all(re.search(r"\[\d+\]$", s) for s in sentences)
     assert data["citations"][0]["committee"] == "Barnet Safer Communities Partnership Board"
+
+
+@pytest.mark.parametrize(("message", "question"), [
+    ("Hi, who chairs the audit committee?", "Who chairs the audit committee?"),
+    ("Hello there - can you tell me when the next meeting is? Thanks",
+     "When the next meeting is?"),
+    ("Good morning all, what was decided about the loan? cheers",
+     "What was decided about the loan?"),
+    ("do you know which ward she represents", "Which ward she represents?"),
+    ("until when will the quarry operate", "Until when will the quarry operate?"),
+    ("Who won? please", "Who won?"),
+    # nothing to take away: an account asked for, a name that opens like a greeting, a
+    # message that is only thanks
+    ("Tell me about the Bluebell campaign", "Tell me about the Bluebell campaign"),
+    ("Summarise the discussion about the allotments", "Summarise the discussion about the allotments"),
+    ("What did Hi-Tech Ltd say?", "What did Hi-Tech Ltd say?"),
+    ("Morning meetings: when are they held?", "Morning meetings: when are they held?"),
+    ("Thanks!", "Thanks!"),
+])
+def test_a_chat_message_is_asked_as_the_question_it_wraps(message: str, question: str) -> None:
+    assert plain_question(message) == question
+
+
+def test_a_question_typed_as_in_chat_gets_the_answer_it_gets_as_written(
+        assistant: Assistant) -> None:
+    for message in ("Hi, can you tell me what case management system the London CRC uses? Thanks",
+                    "what case management system does the london crc use"):
+        answer = assistant.ask(message)
+        assert answer.answerable and "Omnia" in answer.answer, message
 
 
 def test_unanswerable_is_declined_with_related_passages(assistant: Assistant) -> None:
