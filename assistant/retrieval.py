@@ -8,6 +8,7 @@ chunks of one document are merged into one passage and near-duplicates are dropp
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -16,7 +17,7 @@ from .embedding import TextEncoder
 from .records import Chunk, Document, Filters
 from .schema import SearchResult
 from .store import TERM_COUNT_CAP, Store
-from .text import PHRASING_WORDS, content_terms
+from .text import PHRASING_WORDS, STOP_WORDS, content_terms, is_english, one_edit
 
 RRF_K = 60
 CANDIDATES = 60
@@ -28,6 +29,11 @@ COMMON_TERM_FLOOR = 1000
 BODY_WORDS = frozenset({"board", "committee", "council", "panel", "group", "forum", "cabinet",
                         "partnership", "subcommittee", "sub", "meeting", "select", "scrutiny",
                         "overview", "executive", "authority", "commission", "assembly"})
+# Words shorter than this are read as typed: one letter from a short word are many others
+# ("Kent": rent, kept, sent), where one from "inspcetion" is only "inspection".
+RESPELL_MIN = 5
+RESPELL_CAP = 50  # counting further costs time (some 500 words are one edit from a typo)
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -109,6 +115,11 @@ class Retriever:
             passage.similarity = max((similarity.get(i, 0.0) for i in passage.chunk_ids),
                                      default=0.0)
         return passages
+
+    def respell(self, question: str) -> str:
+        """The question with its typos read as the words of the index they are nearest
+        (module respell)."""
+        return respell(question, self.index.term_counts)
 
     def _keyword(self, plan: QueryPlan, filters: Filters) -> list[int]:
         terms = self._selective(plan.terms)
@@ -207,3 +218,36 @@ def drop_near_duplicates(passages: list[Passage], k: int | None = None,
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, len(a | b))
+
+
+def respell(question: str, counts: Callable[[list[str], int], dict[str, int]]) -> str:
+    """The question with each word that is neither English nor held by any chunk (a typo:
+    "Who led the inspcetion?", "the Mayor of Wisgton") read as the word one edit away
+    (text.one_edit) that chunks hold, an English one before a name, the one most hold first.
+    An English word stays as typed though no document uses it ("postal" is not "posital"),
+    as do a word under RESPELL_MIN letters and one that nothing near is held. `counts`: how
+    many chunks hold each of some words, to a cap (the store's term_counts, which match by
+    stem); counted to RESPELL_CAP, as a word held that often is plainly a word of the index."""
+    words = sorted({w.lower() for w in _WORD.findall(question) if len(w) >= RESPELL_MIN}
+                   - STOP_WORDS)
+    words = [w for w in words if not is_english(w)]
+    held = counts(words, RESPELL_CAP) if words else {}
+    read: dict[str, str] = {}
+    for word in (w for w in words if not held.get(w)):
+        variants = sorted(one_edit(word))
+        found = counts(variants, RESPELL_CAP)
+        best = max(variants, key=lambda v: (found.get(v, 0) > 0, is_english(v), found.get(v, 0)))
+        if found.get(best):
+            read[word] = best
+    if not read:
+        return question
+    return _WORD.sub(lambda m: _cased(read.get(m.group(0).lower()), m.group(0)), question)
+
+
+def _cased(word: str | None, typed: str) -> str:
+    """`word` in the case the typed word was in ("Wisgton" → "Wigston"), or the typed word."""
+    if word is None:
+        return typed
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    return word.capitalize() if typed[0].isupper() else word

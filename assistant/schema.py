@@ -52,6 +52,10 @@ class Answer(BaseModel):
         default_factory=list, description="Generated statements left out, with the reason")
     note: str | None = Field(default=None, description="Why a generated answer fell back to "
                              "the extractive one, when it did")
+    read_as: str | None = Field(default=None, description="The question as it was answered, "
+                                "when a word typed was not in the documents and was read as "
+                                "the word of theirs one letter from it (\"inspcetion\" as "
+                                "\"inspection\")")
 
     def as_json(self) -> dict[str, Any]:
         """The answer as plain JSON-ready data."""

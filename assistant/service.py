@@ -171,7 +171,8 @@ class Assistant:
         conversation belongs to the owner who started it; no one else can continue it.
         With a language model configured, the answer is written by it, each statement
         checked against its passages; checked statements reach `on_statement` as they come."""
-        question = plain_question(question[:MAX_QUESTION_CHARS])
+        typed = plain_question(question[:MAX_QUESTION_CHARS])
+        question = self.retriever.respell(typed)
         conversation_id = conversation_id or new_conversation_id()
         turns = self.conversations.turns(conversation_id, owner)
         if not turns and self.conversations.owner_of(conversation_id) is not None:
@@ -188,6 +189,8 @@ class Assistant:
                 break
         if answer.answerable and self.generator is not None:  # a refusal never asks a model
             answer = generate(question, passages, answer, self.generator, on_statement)
+        if question != typed:
+            answer = answer.model_copy(update={"read_as": question})
         self.conversations.add(conversation_id, question, query, answer.as_json(), owner)
         return answer
 

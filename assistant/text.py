@@ -116,3 +116,21 @@ def content_terms(text: str) -> list[str]:
         if token not in STOP_WORDS and (len(token) > 1 or token.isdigit()):
             seen.setdefault(token, None)
     return list(seen)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def is_english(word: str) -> bool:
+    """Whether the word (in lower case) is in simplemma's English dictionary."""
+    return bool(simplemma.is_known(word, lang="en"))
+
+
+def one_edit(word: str) -> set[str]:
+    """The words one edit from this one: a letter dropped, added or changed, or two letters
+    beside each other swapped ("inspcetion" → "inspection")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]}
+            | {a + c + b for a, b in splits for c in _LETTERS}) - {word}

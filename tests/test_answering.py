@@ -15,9 +15,10 @@ from assistant.conversation import Turn, plain_question, resolve
 from assistant.evaluation import format_summary, seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
-from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent
+from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent, respell
 from assistant.schema import Answer
 from assistant.service import Assistant
+from assistant.text import one_edit
 
 SEEDS = SHARED / "eval" / "seed_questions.jsonl"
 
@@ -105,9 +106,10 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     answer = assistant.ask("What case management system does the London CRC use?")
     data = answer.as_json()
     assert set(data) == {"answer", "answerable", "conversation_id", "citations", "mode",
-                         "dropped", "note"}
+                         "dropped", "note", "read_as"}
     assert data["answerable"] is True and "Omnia" in data["answer"]
-    assert (data["mode"], data["dropped"], data["note"]) == ("extractive", [], None)
+    assert (data["mode"], data["dropped"], data["note"], data["read_as"]) == (
+        "extractive", [], None, None)
     fields = {"n", "doc_id", "title", "doc_type", "committee", "meeting_date", "page", "section",
               "quote", "start", "end", "source", "url", "score", "ocr"}
     for citation in data["citations"]:
@@ -146,6 +148,33 @@ def test_a_question_typed_as_in_chat_gets_the_answer_it_gets_as_written(
                     "what case management system does the london crc use"):
         answer = assistant.ask(message)
         assert answer.answerable and "Omnia" in answer.answer, message
+
+
+def test_one_edit_drops_adds_changes_or_swaps_one_letter() -> None:
+    near = one_edit("cat")
+    assert {"at", "cart", "cut", "act"} <= near and "cat" not in near and "dog" not in near
+
+
+def test_a_typo_is_read_as_the_nearest_word_the_documents_hold() -> None:
+    held = {"inspection": 40, "inspections": 3, "wigston": 9, "posit": 30, "kept": 12}
+
+    def counts(words: list[str], cap: int) -> dict[str, int]:
+        return {w: min(cap, held.get(w, 0)) for w in words}
+
+    assert respell("Who led the Ofsted inspcetion in Wisgton?", counts) == (
+        "Who led the Ofsted inspection in Wigston?")  # a name keeps its capital
+    # an English word no document uses stays as typed, as do a short word and a word with
+    # nothing held one letter from it
+    assert respell("How many postal votes were there?", counts) == (
+        "How many postal votes were there?")
+    assert respell("What grade did Kept get?", counts) == "What grade did Kept get?"
+    assert respell("Who is Zyxwvut?", counts) == "Who is Zyxwvut?"
+
+
+def test_a_mistyped_question_is_answered_and_says_how_it_was_read(assistant: Assistant) -> None:
+    answer = assistant.ask("What case management sytem does the London CRC use?")
+    assert answer.answerable and "Omnia" in answer.answer
+    assert answer.read_as == "What case management system does the London CRC use?"
 
 
 def test_unanswerable_is_declined_with_related_passages(assistant: Assistant) -> None:

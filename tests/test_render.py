@@ -28,7 +28,7 @@ PUBLIC = "https://minutes.example.gov.uk"
 ANSWER = Answer(
     answer="The committee approved the *2020/21* precept of £12,000 [1]. It asked the clerk "
            "to order <two> benches [2].",
-    answerable=True, conversation_id="c0ffee",
+    answerable=True, conversation_id="c0ffee", read_as="What precept did the committee approve?",
     citations=[
         Citation(n=1, doc_id="west-dereham-2019-12-05", title="West Dereham Parish Council minutes",
                  doc_type="minutes", committee="West Dereham Parish Council",

@@ -33,6 +33,11 @@ def describe(citation: Citation) -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
+def read_as(answer: Answer) -> str | None:
+    """The line that says how a mistyped question was read, when it was."""
+    return f"Read as: “{answer.read_as}”" if answer.read_as else None
+
+
 def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

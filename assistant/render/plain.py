@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ..schema import Answer
+from .common import read_as
 
 
 def render_plain(answer: Answer) -> str:
     """The answer as plain text with its sources listed under it."""
-    lines = [answer.answer, "", "Sources:" if answer.answerable else "Possibly related:"]
+    lines = [*filter(None, [read_as(answer)]), answer.answer, "",
+             "Sources:" if answer.answerable else "Possibly related:"]
     for c in answer.citations:
         where = ", ".join(x for x in (c.committee, c.meeting_date,
                                       f"p. {c.page}" if c.page else None) if x)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schema import Answer, Citation
-from .common import QUOTE_CHARS, describe, heading, short_quote, source_link
+from .common import QUOTE_CHARS, describe, heading, read_as, short_quote, source_link
 
 # Slack's limits: https://api.slack.com/reference/block-kit/blocks
 SLACK_SECTION_CHARS = 3000
@@ -33,6 +33,9 @@ def slack_blocks(answer: Answer, answer_id: str | None, public_url: str | None,
     (after an optional preface block, such as who asked)."""
     text = answer.answer if answer.answerable else f":mag: {answer.answer}"
     blocks: list[dict[str, Any]] = [preface] if preface else []
+    if (line := read_as(answer)):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn",
+                                                        "text": slack_escape(line)}]})
     blocks += [{"type": "section", "text": {
         "type": "mrkdwn", "text": slack_escape(short_quote(text, SLACK_SECTION_CHARS - 100))}}]
     if answer.citations:

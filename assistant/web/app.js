@@ -135,6 +135,7 @@ function renderAnswer(turn, answer) {
   turn.querySelector(".answer").remove();
   const byNumber = new Map(answer.citations.map((c) => [c.n, c]));
   const body = el("div", { class: answer.answerable ? "answered" : "not-found" });
+  if (answer.read_as) body.append(el("p", { class: "source-meta", text: `Read as: “${answer.read_as}”` }));
   if (!answer.answerable) {
     body.append(el("p", { class: "notice", text: "The documents do not answer this question." }));
   }
