@@ -11,7 +11,7 @@ from typing import Any
 from .answer_model import SUMMARY, question_kind
 from .records import LOCAL_OWNER
 from .store.state import StateDb, now
-from .text import content_terms
+from .text import content_terms, is_english, one_edit
 
 CONVERSATIONS_FILE = "conversations.sqlite"
 # words that point back at the earlier topic, and with the pronouns, at anything earlier
@@ -44,6 +44,24 @@ _THANKS = re.compile(r"[\s,;.!–—-]*\b(?:thanks(?: very much| a lot| so much)
                      r"thank you(?: very much| so much)?|cheers|please|ta)\s*[.!]*\s*$", re.I)
 
 
+_OPENING_TYPO = re.compile(r"^[a-z]{2,6}\b", re.I)
+_OPENING_WORDS = frozenset(_ASKS.split("|"))
+
+
+def _opening_word(match: re.Match[str]) -> str:
+    """A question's first word as the one question word it is a typo of ("Whta" → "What"),
+    when it is no English word and one edit from exactly one ("Hwo" is as near "who" as
+    "how", and stays)."""
+    typed = match.group(0)
+    if is_english(typed.lower()):
+        return typed
+    near = one_edit(typed.lower()) & _OPENING_WORDS
+    if len(near) != 1:
+        return typed
+    word = near.pop()
+    return word.capitalize() if typed[0].isupper() else word
+
+
 def plain_question(message: str) -> str:
     """The question a chat message asks, without the greeting, thanks or polite frame
     around it: "Hi, can you tell me who chairs the committee? Thanks" → "Who chairs the
@@ -54,6 +72,7 @@ def plain_question(message: str) -> str:
     question = _THANKS.sub("", question).strip()
     if not re.search(r"\w", question):
         return message.strip()
+    question = _OPENING_TYPO.sub(_opening_word, question, count=1)
     # typed without its question mark, a question still reads as one (its words are
     # embedded as asked: "… services" and "… services?" retrieve differently)
     if _OPENS.match(question) and not question.endswith(("?", ".", "!")):

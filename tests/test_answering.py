@@ -130,6 +130,9 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     ("do you know which ward she represents", "Which ward she represents?"),
     ("until when will the quarry operate", "Until when will the quarry operate?"),
     ("Who won? please", "Who won?"),
+    ("Whta did the council decide?", "What did the council decide?"),  # a typo of its opening
+    ("wehn is the next meeting", "When is the next meeting?"),
+    ("Hwo won?", "Hwo won?"),  # as near "who" as "how": left as typed
     # nothing to take away: an account asked for, a name that opens like a greeting, a
     # message that is only thanks
     ("Tell me about the Bluebell campaign", "Tell me about the Bluebell campaign"),
