@@ -21,14 +21,15 @@ _ANAPHORA = re.compile(rf"\b({_TOPIC_WORDS}|it|its|they|them|their|he|she|his|he
                        re.I)
 
 
-# What a chat message wraps a question in, which the documents do not answer: a greeting
-# before it ("Hi, who …?", "Morning all -"), thanks or "please" after it, and a polite frame
+# What a chat message wraps a question in, which the documents do not answer: a greeting or
+# thanks before it ("Hi, who …?", "Thanks! And who …?"), thanks or "please" after it, and a polite frame
 # around an embedded question ("Can you tell me who …?", "Do you know when …?"). Only a
 # frame followed by a question word goes: "Tell me about the Bluebell campaign" asks for an
 # account, and says so in those words.
 _WH = r"who|whom|whose|what|when|where|which|why|how"
 _ASKS = rf"{_WH}|whether|if|is|are|was|were|did|does|do|has|have|had|will|can|could|should"
-_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|(?:good )?(?:morning|afternoon|evening))"
+_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|(?:good )?(?:morning|afternoon|evening)|thanks|"
+                       r"thank you|cheers|ok|okay|great|cool|perfect|brilliant|lovely|got it)"
                        r"(?:\s+(?:there|all|everyone|team))?(?:\s*[,!.:;–—-]+\s*|\s+"
                        rf"(?=(?:{_ASKS}|please|i)\b))", re.I)
 _FRAME = re.compile(r"^(?:please\s+)?(?:(?:can|could|would|will)\s+(?:you|someone|anyone)\s+"
@@ -67,7 +68,7 @@ def plain_question(message: str) -> str:
     around it: "Hi, can you tell me who chairs the committee? Thanks" → "Who chairs the
     committee?". A message that is nothing else is left as it is."""
     question = message.strip()
-    for pattern in (_GREETING, _FRAME):
+    for pattern in (_GREETING, _GREETING, _FRAME):  # "Hi, thanks - …"
         question = pattern.sub("", question, count=1)
     question = _THANKS.sub("", question).strip()
     if not re.search(r"\w", question):

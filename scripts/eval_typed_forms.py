@@ -9,7 +9,8 @@ form that scores below "as written" is a way of typing the assistant reads worse
 
 Forms: "Hi, …" and "Can you tell me …" before the question; lower case without its question
 mark; two letters of its longest word swapped, or one dropped; an opening what, when, which
-or where with its 2nd and 3rd letters swapped.
+or where with its 2nd and 3rd letters swapped. Then the dev conversations (eval/conversations.jsonl),
+with every follow-up opened as written, with "Thanks! " and with "ok, ".
 """
 
 from __future__ import annotations
@@ -20,15 +21,23 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from assistant.config import Settings
-from assistant.evaluation import _judge, format_summary, question_metrics, read_jsonl
+from assistant.evaluation import _converse, _judge, format_summary, question_metrics, read_jsonl
 from assistant.ingest import ingest
 from assistant.service import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 QUESTIONS = [ROOT / "eval/real_council_questions.jsonl", ROOT / "eval/real_council_check.jsonl"]
+CONVERSATIONS = ROOT / "eval/conversations.jsonl"
+# how a chat user opens a follow-up after an answer
+FOLLOW_UPS: dict[str, Callable[[str], str]] = {
+    "as written": lambda q: q,
+    "Thanks! …": lambda q: "Thanks! " + _lower_first(q),
+    "ok, …": lambda q: "ok, " + _lower_first(q),
+}
 
 
 def _longest(question: str, change: Callable[[str], str]) -> str:
@@ -75,21 +84,40 @@ def main() -> int:
     questions = [q for path in QUESTIONS for q in read_jsonl(path)]
     columns = {}
     with tempfile.TemporaryDirectory(prefix="typed-") as tmp:
-        settings = Settings(index=Path(tmp), progress=False, parse_workers=0)
-        ingest(council, settings)
-        assistant = Assistant(settings)
+        assistants = {name: _assistant(corpus, Path(tmp) / name) for name, corpus in (
+            ("real_council", council), ("seed", [ROOT / "corpus"]))}
         try:
             for name in forms:
-                results = [_judge(assistant, dict(q, question=FORMS[name](q["question"])))
+                results = [_judge(assistants["real_council"],
+                                  dict(q, question=FORMS[name](q["question"])))
                            for q in questions]
                 metrics = question_metrics(results)
                 columns[name] = {k: metrics[k] for k in (
                     "questions", "answer_accuracy", "citation_accuracy", "refusal_precision",
                     "refusal_recall")}
+            conversations = read_jsonl(CONVERSATIONS)
+            right = {name: sum(_converse(assistants[c["corpus"]], _follow_ups(c, form))
+                               for c in conversations) for name, form in FOLLOW_UPS.items()}
         finally:
-            assistant.close()
+            for assistant in assistants.values():
+                assistant.close()
     print(format_summary(columns))
+    print(f"\nDev conversations fully right ({len(conversations)}), each follow-up opened "
+          + " / ".join(FOLLOW_UPS) + ": " + " / ".join(map(str, right.values())))
     return 0
+
+
+def _assistant(corpus: list[Path], index: Path) -> Assistant:
+    settings = Settings(index=index, progress=False, parse_workers=0)
+    ingest(corpus, settings)
+    return Assistant(settings)
+
+
+def _follow_ups(conversation: dict[str, Any], form: Callable[[str], str]) -> dict[str, Any]:
+    """The conversation with every turn after the first opened in this form."""
+    turns = conversation["turns"]
+    return dict(conversation, turns=turns[:1] + [dict(t, question=form(t["question"]))
+                                                 for t in turns[1:]])
 
 
 if __name__ == "__main__":

@@ -130,6 +130,9 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     ("do you know which ward she represents", "Which ward she represents?"),
     ("until when will the quarry operate", "Until when will the quarry operate?"),
     ("Who won? please", "Who won?"),
+    ("Thanks! And who seconded it?", "And who seconded it?"),
+    ("ok, who proposed that?", "Who proposed that?"),
+    ("Great Yarmouth council: who is the mayor?", "Great Yarmouth council: who is the mayor?"),
     ("Whta did the council decide?", "What did the council decide?"),  # a typo of its opening
     ("wehn is the next meeting", "When is the next meeting?"),
     ("Hwo won?", "Hwo won?"),  # as near "who" as "how": left as typed
@@ -151,6 +154,9 @@ def test_a_question_typed_as_in_chat_gets_the_answer_it_gets_as_written(
                     "what case management system does the london crc use"):
         answer = assistant.ask(message)
         assert answer.answerable and "Omnia" in answer.answer, message
+    follow_up = assistant.ask("Thanks! And how many offenders does it supervise?",
+                              answer.conversation_id)
+    assert follow_up.answerable and "30,000" in follow_up.answer
 
 
 def test_one_edit_drops_adds_changes_or_swaps_one_letter() -> None:
