@@ -103,6 +103,12 @@ def test_ask_cite_follow_up_and_not_found(web: LiveServer, page: Page, shots: Pa
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator("#thread > li")).to_have_count(0)
 
+    # a mistyped question is answered, and the page says how it was read
+    ask(page, "What case management sytem does the London CRC use?")
+    last = page.locator("#thread > li").last
+    expect(last).to_contain_text("Read as: “What case management system does the London CRC use?”")
+    expect(last.locator(".answer")).to_contain_text("Omnia")
+
 
 def test_upload_pdf_then_answer_and_markup_shows_as_text(web: LiveServer, page: Page, shots: Path,
                                                          tmp_path: Path) -> None:
