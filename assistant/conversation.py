@@ -66,7 +66,9 @@ def _opening_word(match: re.Match[str]) -> str:
 def plain_question(message: str) -> str:
     """The question a chat message asks, without the greeting, thanks or polite frame
     around it: "Hi, can you tell me who chairs the committee? Thanks" → "Who chairs the
-    committee?". A message that is nothing else is left as it is."""
+    committee?"; with a mistyped opening question word read as it ("Whta did …") and a
+    question mark where a question lacks one. A message that is nothing else is left as
+    it is."""
     question = message.strip()
     for pattern in (_GREETING, _GREETING, _FRAME):  # "Hi, thanks - …"
         question = pattern.sub("", question, count=1)

@@ -234,11 +234,9 @@ def respell(question: str, counts: Callable[[list[str], int], dict[str, int]]) -
     held = counts(words, RESPELL_CAP) if words else {}
     read: dict[str, str] = {}
     for word in (w for w in words if not held.get(w)):
-        variants = sorted(one_edit(word))
-        found = counts(variants, RESPELL_CAP)
-        best = max(variants, key=lambda v: (found.get(v, 0) > 0, is_english(v), found.get(v, 0)))
-        if found.get(best):
-            read[word] = best
+        found = counts(sorted(one_edit(word)), RESPELL_CAP)
+        if near := [v for v, n in found.items() if n]:
+            read[word] = max(near, key=lambda v: (is_english(v), found[v], v))
     if not read:
         return question
     return _WORD.sub(lambda m: _cased(read.get(m.group(0).lower()), m.group(0)), question)

@@ -171,15 +171,15 @@ class Assistant:
         conversation belongs to the owner who started it; no one else can continue it.
         With a language model configured, the answer is written by it, each statement
         checked against its passages; checked statements reach `on_statement` as they come."""
-        typed = plain_question(question[:MAX_QUESTION_CHARS])
-        question = self.retriever.respell(typed)
+        asked = plain_question(question[:MAX_QUESTION_CHARS])
+        question = self.retriever.respell(asked)
         conversation_id = conversation_id or new_conversation_id()
         turns = self.conversations.turns(conversation_id, owner)
         if not turns and self.conversations.owner_of(conversation_id) is not None:
             raise ConversationNotFound(f"no conversation {conversation_id!r}; leave out "
                                        "conversation_id to start a new one")
         if not turns and history:
-            turns = [Turn(plain_question(q), plain_question(q), {}, "") for q in history[-3:]]
+            turns = [Turn(q, q, {}, "") for q in map(plain_question, history[-3:])]
         follow_up = resolve(question, turns)
         # a short question that does not point back may stand alone: try it so first
         tries = [None, follow_up] if follow_up and not follow_up.points_back else [follow_up]
@@ -189,7 +189,7 @@ class Assistant:
                 break
         if answer.answerable and self.generator is not None:  # a refusal never asks a model
             answer = generate(question, passages, answer, self.generator, on_statement)
-        if question != typed:
+        if question != asked:
             answer = answer.model_copy(update={"read_as": question})
         self.conversations.add(conversation_id, question, query, answer.as_json(), owner)
         return answer
