@@ -21,15 +21,17 @@ _ANAPHORA = re.compile(rf"\b({_TOPIC_WORDS}|it|its|they|them|their|he|she|his|he
                        re.I)
 
 
-# What a chat message wraps a question in, which the documents do not answer: a greeting or
-# thanks before it ("Hi, who …?", "Thanks! And who …?"), thanks or "please" after it, and a polite frame
+# What a chat message wraps a question in, which the documents do not answer: a greeting, thanks
+# or aside before it ("Hi, who …?", "Thanks! And who …?", "Quick question: when …?"), thanks
+# or "please" after it, and a polite frame
 # around an embedded question ("Can you tell me who …?", "Do you know when …?"). Only a
 # frame followed by a question word goes: "Tell me about the Bluebell campaign" asks for an
 # account, and says so in those words.
 _WH = r"who|whom|whose|what|when|where|which|why|how"
 _ASKS = rf"{_WH}|whether|if|is|are|was|were|did|does|do|has|have|had|will|can|could|should"
 _GREETING = re.compile(r"^(?:hi|hello|hey|hiya|(?:good )?(?:morning|afternoon|evening)|thanks|"
-                       r"thank you|cheers|ok|okay|great|cool|perfect|brilliant|lovely|got it)"
+                       r"thank you|cheers|ok|okay|great|cool|perfect|brilliant|lovely|got it|"
+                       r"(?:a )?quick (?:one|question)|(?:one more )?question|also|btw|by the way)"
                        r"(?:\s+(?:there|all|everyone|team))?(?:\s*[,!.:;–—-]+\s*|\s+"
                        rf"(?=(?:{_ASKS}|please|i)\b))", re.I)
 _FRAME = re.compile(r"^(?:please\s+)?(?:(?:can|could|would|will)\s+(?:you|someone|anyone)\s+"

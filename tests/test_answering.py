@@ -132,6 +132,9 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     ("Who won? please", "Who won?"),
     ("Thanks! And who seconded it?", "And who seconded it?"),
     ("ok, who proposed that?", "Who proposed that?"),
+    ("Quick question: when is the next meeting?", "When is the next meeting?"),
+    ("btw who seconded it", "Who seconded it?"),
+    ("Question time: who asked about the bins?", "Question time: who asked about the bins?"),
     ("Great Yarmouth council: who is the mayor?", "Great Yarmouth council: who is the mayor?"),
     ("Whta did the council decide?", "What did the council decide?"),  # a typo of its opening
     ("wehn is the next meeting", "When is the next meeting?"),
