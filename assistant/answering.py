@@ -124,12 +124,9 @@ def _news(question: str, candidates: list[Candidate], said: list[tuple[str, int,
         return any(_overlaps(candidate, *span) for span in said)
 
     def beside(candidate: Candidate) -> bool:  # the unit just before or after a quote
-        document = candidate.passage.document
-        text = document.text if document else ""
-        return any(doc_id == candidate.passage.doc_id and (
-            candidate.start >= end and not text[end:candidate.start].strip() or
-            start >= candidate.end and not text[candidate.end:start].strip())
-            for doc_id, start, end in said)
+        return any(_next_to(candidate, doc_id, end, after=True)
+                   or _next_to(candidate, doc_id, start, after=False)
+                   for doc_id, start, end in said)
 
     kept = [c for c in candidates
             if not quoted(c) or own & set(stems(tokens(c.quote_text())))]
@@ -197,15 +194,19 @@ def _value_after(question: str, best: Candidate, candidates: list[Candidate]) ->
     Promenade", then "Ref PX-DJR-25-031"): when the best unit lacks what the question must be
     told and the unit just after it gives that, the two ([] otherwise). Not the unit before:
     that is most often the end of the item before ("… capped at £350" of another matter)."""
-    after = next((c for c in candidates if _follows(c, best)), None)
+    after = next((c for c in candidates
+                  if _next_to(c, best.passage.doc_id, best.end, after=True)), None)
     return [best, after] if after and not _stated(question, [after])[0] else []
 
 
-def _follows(later: Candidate, earlier: Candidate) -> bool:
-    """Whether `later` comes just after `earlier` in its document, nothing but space between."""
-    document = later.passage.document
-    return (document is not None and later.passage.doc_id == earlier.passage.doc_id
-            and earlier.end <= later.start and not document.text[earlier.end:later.start].strip())
+def _next_to(candidate: Candidate, doc_id: str, at: int, after: bool) -> bool:
+    """Whether the unit starts just after offset `at` of doc_id (`after`), or ends just
+    before it, nothing but space between."""
+    document = candidate.passage.document
+    if document is None or candidate.passage.doc_id != doc_id:
+        return False
+    a, b = (at, candidate.start) if after else (candidate.end, at)
+    return a <= b and not document.text[a:b].strip()
 
 
 def _with_likely_list(best: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:

@@ -74,8 +74,8 @@ def seed_eval(questions: Path, corpus: list[Path], settings: Settings,
     ingest(corpus, settings)
     assistant = Assistant(settings)
     try:
-        results = [_judge(assistant, question) for question in read_jsonl(questions)]
-        right = {c["cid"]: _converse(assistant, c) for c in conversations or []}
+        results = [judge(assistant, question) for question in read_jsonl(questions)]
+        right = {c["cid"]: converse(assistant, c) for c in conversations or []}
     finally:
         assistant.close()
     metrics = question_metrics(results)
@@ -85,7 +85,7 @@ def seed_eval(questions: Path, corpus: list[Path], settings: Settings,
     return Report(metrics, results, right)
 
 
-def _converse(assistant: Assistant, conversation: dict[str, Any]) -> bool:
+def converse(assistant: Assistant, conversation: dict[str, Any]) -> bool:
     """Whether every turn of a dev conversation is right: the answer holds its keys, or it
     is declined when the documents do not say."""
     conversation_id = None
@@ -121,7 +121,7 @@ def question_metrics(results: list[SeedResult]) -> dict[str, float]:
     }
 
 
-def _judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
+def judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
     answer = assistant.ask(question["question"], filters=Filters(include_restricted=True))
     keys_ok = holds_keys(answer.answer, question["answer_keys"])
     gold = question.get("gold_spans") or []

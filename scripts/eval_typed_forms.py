@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.evaluation import _converse, _judge, format_summary, question_metrics, read_jsonl
+from assistant.evaluation import converse, format_summary, judge, question_metrics, read_jsonl
 from assistant.ingest import ingest
 from assistant.service import Assistant
 
@@ -88,7 +88,7 @@ def main() -> int:
             ("real_council", council), ("seed", [ROOT / "corpus"]))}
         try:
             for name in forms:
-                results = [_judge(assistants["real_council"],
+                results = [judge(assistants["real_council"],
                                   dict(q, question=FORMS[name](q["question"])))
                            for q in questions]
                 metrics = question_metrics(results)
@@ -96,7 +96,7 @@ def main() -> int:
                     "questions", "answer_accuracy", "citation_accuracy", "refusal_precision",
                     "refusal_recall")}
             conversations = read_jsonl(CONVERSATIONS)
-            right = {name: sum(_converse(assistants[c["corpus"]], _follow_ups(c, form))
+            right = {name: sum(converse(assistants[c["corpus"]], _follow_ups(c, form))
                                for c in conversations) for name, form in FOLLOW_UPS.items()}
         finally:
             for assistant in assistants.values():

@@ -33,9 +33,9 @@ def describe(citation: Citation) -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
-def read_as(answer: Answer) -> str | None:
-    """The line that says how a mistyped question was read, when it was."""
-    return f"Read as: “{answer.read_as}”" if answer.read_as else None
+def read_as(answer: Answer) -> list[str]:
+    """The line that says how a mistyped question was read, when it was (else none)."""
+    return [f"Read as: “{answer.read_as}”"] if answer.read_as else []
 
 
 def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:

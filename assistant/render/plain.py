@@ -8,7 +8,7 @@ from .common import read_as
 
 def render_plain(answer: Answer) -> str:
     """The answer as plain text with its sources listed under it."""
-    lines = [*filter(None, [read_as(answer)]), answer.answer, "",
+    lines = [*read_as(answer), answer.answer, "",
              "Sources:" if answer.answerable else "Possibly related:"]
     for c in answer.citations:
         where = ", ".join(x for x in (c.committee, c.meeting_date,

@@ -33,9 +33,8 @@ def slack_blocks(answer: Answer, answer_id: str | None, public_url: str | None,
     (after an optional preface block, such as who asked)."""
     text = answer.answer if answer.answerable else f":mag: {answer.answer}"
     blocks: list[dict[str, Any]] = [preface] if preface else []
-    if (line := read_as(answer)):
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn",
-                                                        "text": slack_escape(line)}]})
+    blocks += [{"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(line)}]}
+               for line in read_as(answer)]
     blocks += [{"type": "section", "text": {
         "type": "mrkdwn", "text": slack_escape(short_quote(text, SLACK_SECTION_CHARS - 100))}}]
     if answer.citations:

@@ -8,7 +8,7 @@ from .common import read_as
 
 def render_answer(answer: Answer) -> str:
     """The answer, then its numbered sources with the exact quoted passages."""
-    lines = [*filter(None, [read_as(answer)]), answer.answer, ""]
+    lines = [*read_as(answer), answer.answer, ""]
     lines.append("Sources:" if answer.answerable else "Possibly related:")
     for c in answer.citations:
         where = ", ".join(x for x in (
