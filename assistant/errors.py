@@ -44,6 +44,10 @@ class ConfigurationError(AssistantError, ValueError):
     """A setting (environment variable or option) has a value that cannot be used."""
 
 
+class BadEvaluationFile(AssistantError, ValueError):
+    """A file of evaluation questions or conversations is missing or not in the format."""
+
+
 class Busy(AssistantError):
     """Too much is waiting already (the upload queue is full); try again shortly."""
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .errors import BadEvaluationFile
 from .ingest import built_manifest, embedder_for, ingest
 from .records import Filters
 from .service import Assistant
@@ -47,8 +48,104 @@ class Report:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The objects of a JSON Lines file, blank lines skipped."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [item for _, item in _numbered(path)]
+
+
+def _numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Each object of a JSON Lines file with its line number; BadEvaluationFile names the
+    first line that is not a JSON object."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadEvaluationFile(f"cannot read {path}: {exc}") from exc
+    items = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadEvaluationFile(f"{path}, line {number}: not valid JSON ({exc.msg}, column "
+                                    f"{exc.colno}); write each question as one JSON object on "
+                                    "one line") from exc
+        if not isinstance(item, dict):
+            raise BadEvaluationFile(f"{path}, line {number}: a JSON object is needed, not "
+                                    f"{type(item).__name__}")
+        items.append((number, item))
+    return items
+
+
+QUESTION_FORMAT = ('each line needs "qid", "question", "answer_keys" (groups of alternatives: '
+                   'a right answer holds one of each group), "answerable" (true, or false for '
+                   'a question the documents do not answer) and, optionally, "gold_spans" '
+                   "(passages quoted from the documents; a citation overlapping one is right)")
+
+
+def read_questions(path: Path) -> list[dict[str, Any]]:
+    """The questions of an evaluation file (seed_questions.jsonl format), checked before any
+    document is indexed: BadEvaluationFile names each line that is not a usable question."""
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
+    numbered = _numbered(path)
+    for number, question in numbered:
+        for problem in _question_problems(question):
+            problems.append(f"line {number}: {problem}")
+        qid = question.get("qid")
+        if isinstance(qid, str) and qid in first_line:
+            problems.append(f"line {number}: qid {qid!r} is used on line {first_line[qid]} too")
+        elif isinstance(qid, str):
+            first_line[qid] = number
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise BadEvaluationFile(f"{path}: " + "; ".join(problems[:5]) + more
+                                + f". {QUESTION_FORMAT[0].upper()}{QUESTION_FORMAT[1:]}")
+    if not numbered:
+        raise BadEvaluationFile(f"{path} holds no questions; {QUESTION_FORMAT}")
+    return [question for _, question in numbered]
+
+
+def read_conversations(path: Path) -> list[dict[str, Any]]:
+    """The dev conversations of a file ("cid", "corpus" and "turns", each turn a question in
+    the format of read_questions without its qid), checked as read_questions checks."""
+    problems = []
+    numbered = _numbered(path)
+    for number, conversation in numbered:
+        problems += [f"line {number}: no {name!r}" for name in ("cid", "corpus", "turns")
+                     if name not in conversation]
+        turns = conversation.get("turns", [])
+        if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+            problems.append(f'line {number}: "turns" must be a list of questions')
+            continue
+        problems += [f"line {number}, turn {i}: {problem}" for i, turn in enumerate(turns, 1)
+                     for problem in _question_problems({"qid": "", **turn})]
+    if problems:
+        raise BadEvaluationFile(f"{path}: " + "; ".join(problems[:5]) + ". In each turn, "
+                                + QUESTION_FORMAT.replace('"qid", ', ""))
+    return [conversation for _, conversation in numbered]
+
+
+def _question_problems(question: dict[str, Any]) -> list[str]:
+    """What keeps one question from being asked and judged (none when it can be)."""
+    problems = [f"no {name!r}" for name in ("qid", "question", "answer_keys", "answerable")
+                if name not in question]
+    if "qid" in question and not isinstance(question["qid"], str):
+        problems.append('"qid" must be a string')
+    if "question" in question and not (isinstance(question["question"], str)
+                                       and question["question"].strip()):
+        problems.append('"question" must be the text of a question')
+    if "answerable" in question and not isinstance(question["answerable"], bool):
+        problems.append('"answerable" must be true or false')
+    keys = question.get("answer_keys", [])
+    if not (isinstance(keys, list) and all(isinstance(group, list) and group and
+                                           all(isinstance(k, str) for k in group)
+                                           for group in keys)):
+        problems.append('"answer_keys" must be a list of lists of strings, e.g. [["Smith"]]')
+    elif question.get("answerable") is True and not keys:
+        problems.append('an answerable question needs "answer_keys" to judge its answer by')
+    spans = question.get("gold_spans", [])
+    if not (isinstance(spans, list) and all(isinstance(span, str) for span in spans)):
+        problems.append('"gold_spans" must be a list of strings')
+    return problems
 
 
 def holds_keys(answer: str, keys: list[list[str]]) -> bool:
@@ -74,7 +171,7 @@ def seed_eval(questions: Path, corpus: list[Path], settings: Settings,
     ingest(corpus, settings)
     assistant = Assistant(settings)
     try:
-        results = [judge(assistant, question) for question in read_jsonl(questions)]
+        results = [judge(assistant, question) for question in read_questions(questions)]
         right = {c["cid"]: converse(assistant, c) for c in conversations or []}
     finally:
         assistant.close()

@@ -480,3 +480,9 @@ def test_html_source_line_breaks_are_spaces_and_a_date_line_is_not_a_title(
             "start at 10:00 a.m.") in parsed.text.splitlines()
     assert "a\nb" in parsed.text  # preformatted text keeps its lines
     assert parsed.meta["title"] == "Notice of the hearing"
+
+
+def test_a_markdown_heading_names_the_document_without_its_marks(tmp_path: Path) -> None:
+    (tmp_path / "minutes.md").write_text("# Ashby Parva Parish Council\n\nMinutes of the "
+                                         "meeting held on 4 March 2025.\n", encoding="utf-8")
+    assert load_one(tmp_path / "minutes.md").parsed.meta["title"] == "Ashby Parva Parish Council"

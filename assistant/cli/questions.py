@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..errors import BadEvaluationFile
 from ..records import Filters
 from ..render import render_answer, render_passages
 from ..service import Assistant
@@ -41,22 +42,23 @@ def _add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=8, help="how many passages (default 8)")
     sub.add_parser("chat", parents=[common, filters], help="an interactive conversation")
     p = sub.add_parser("eval", parents=[common], help="seed, real-council and QMSum evaluation")
-    p.add_argument("--seeds", type=Path, default=ROOT.parent / "shared/eval/seed_questions.jsonl")
+    p.add_argument("--seeds", type=Path, help="seed dev questions (default: "
+                   "../shared/eval/seed_questions.jsonl)")
     p.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     p.add_argument("--real-council", type=Path,
-                   default=ROOT / "eval" / "real_council_questions.jsonl",
-                   help="dev questions over the real council documents")
+                   help="dev questions over the real council documents (default: "
+                        "eval/real_council_questions.jsonl)")
     p.add_argument("--real-council-check", type=Path,
-                   default=ROOT / "eval" / "real_council_check.jsonl",
-                   help="questions over the same documents kept out of fitting (the fit script "
-                        "never reads them), written after the model was fitted: a check of "
-                        "generality beside the dev figures")
+                   help="questions kept out of fitting (the fit script never reads them), each "
+                        "batch written before it was first run: a check of generality beside "
+                        "the dev figures (default: eval/real_council_check.jsonl); your own, "
+                        "over your documents (see --real-council-corpus)")
     p.add_argument("--conversations", type=Path,
-                   default=ROOT / "eval" / "conversations.jsonl",
                    help="dev conversations (2-3 turns) over the seeds and real-council documents; "
-                        "JSON Lines of cid, corpus, turns")
+                        "JSON Lines of cid, corpus, turns (default: eval/conversations.jsonl)")
     p.add_argument("--real-council-corpus", type=Path,
-                   default=ROOT.parent / "shared/bench/real-council")
+                   help="the folder of documents the council questions are asked over "
+                        "(default: ../shared/bench/real-council)")
     p.add_argument("--qmsum", type=Path, default=ROOT.parent / "shared/bench/qmsum-committee")
     p.add_argument("--qmsum-index", type=Path, default=ROOT / ".bench/qmsum-index",
                    help="where the QMSum index is kept between runs")
@@ -158,21 +160,31 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         qmsum_answers,
         qmsum_eval,
         qmsum_settings,
-        read_jsonl,
+        read_conversations,
+        read_questions,
         seed_eval,
     )
     from ..storage import drop_store
 
     quiet = settings.model_copy(update={"progress": False})
     report: dict[str, Any] = {}
-    sets = [("seed", args.seeds, [args.corpus], "demo corpus")]
-    council = sorted(p for p in args.real_council_corpus.glob("*.*") if p.name != "SOURCES.md")
-    if council and args.real_council.is_file():
-        sets.append(("real_council", args.real_council, council, "real council documents"))
-    if council and args.real_council_check.is_file():
-        sets.append(("real_council_check", args.real_council_check, council,
-                     "real council documents, kept out of fitting"))
-    conversations = read_jsonl(args.conversations) if args.conversations.is_file() else []
+    # every file is read and checked before anything is indexed: a mistake costs seconds
+    seeds = _eval_file(args.seeds, ROOT.parent / "shared/eval/seed_questions.jsonl", "--seeds")
+    sets = [("seed", seeds, [args.corpus], "demo corpus")] if seeds else []
+    council = _council_documents(args.real_council_corpus)
+    for name, option, given, default, label in (
+            ("real_council", "--real-council", args.real_council,
+             ROOT / "eval/real_council_questions.jsonl", "real council documents"),
+            ("real_council_check", "--real-council-check", args.real_council_check,
+             ROOT / "eval/real_council_check.jsonl", "real council documents, kept out of fitting")):
+        path = _eval_file(given, default, option)
+        if path and council:
+            sets.append((name, path, council, label))
+    for _, path, _, _ in sets:
+        read_questions(path)
+    dialogues = _eval_file(args.conversations, ROOT / "eval/conversations.jsonl",
+                           "--conversations")
+    conversations = read_conversations(dialogues) if dialogues else []
     for name, questions, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
             # one process parses, so the chunks are embedded in the same batches every run
@@ -209,6 +221,33 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report))
     return 0
+
+
+def _eval_file(given: Path | None, default: Path, option: str) -> Path | None:
+    """The file an option names, which must exist; else the default where it exists (the
+    data in ../shared may not be beside a checkout: that set is skipped, and said so)."""
+    if given is not None:
+        if not given.is_file():
+            raise BadEvaluationFile(f"no file at {given} ({option})")
+        return given
+    if default.is_file():
+        return default
+    print(f"skipped {option[2:]}: no file at {default} (pass {option})", file=sys.stderr)
+    return None
+
+
+def _council_documents(given: Path | None) -> list[Path]:
+    """The documents the council questions are asked over: the files of the folder named,
+    which must hold some, or of ../shared/bench/real-council where it is beside the checkout."""
+    folder = given or ROOT.parent / "shared/bench/real-council"
+    files = sorted(p for p in folder.glob("*.*") if p.is_file() and p.name != "SOURCES.md")
+    if not files and given is not None:
+        raise BadEvaluationFile(f"no documents in {given} (--real-council-corpus): name a "
+                                "folder holding the documents the questions are asked over")
+    if not files:
+        print(f"skipped the council sets: no documents at {folder} (pass --real-council-corpus)",
+              file=sys.stderr)
+    return files
 
 
 def _print_question_set(title: str, result: Any) -> None:

@@ -107,10 +107,14 @@ def extract(text: str) -> dict[str, Any]:
     return {k: v for k, v in found.items() if v}
 
 
+_HEADING_MARKS = re.compile(r"^#{1,6}\s+")
+
+
 def guess_title(text: str) -> str | None:
     """The first line that reads like a title, skipping navigation words."""
     for line in text.splitlines()[:40]:
-        candidate = line.strip().strip("/").strip()
+        # a Markdown heading's marks are not its words ("# Ashby Parva Parish Council")
+        candidate = _HEADING_MARKS.sub("", line.strip().strip("/").strip())
         if not candidate or candidate.lower() in _BOILERPLATE_LINES:
             continue
         if ":" in candidate[:30] and not candidate.endswith(":"):
