@@ -75,10 +75,21 @@ def _numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return items
 
 
-QUESTION_FORMAT = ('each line needs "qid", "question", "answer_keys" (groups of alternatives: '
-                   'a right answer holds one of each group), "answerable" (true, or false for '
-                   'a question the documents do not answer) and, optionally, "gold_spans" '
-                   "(passages quoted from the documents; a citation overlapping one is right)")
+_FIELDS = ('"question", "answer_keys" (groups of alternatives: a right answer holds one of '
+           'each group), "answerable" (true, or false for a question the documents do not '
+           'answer) and, optionally, "gold_spans" (passages quoted from the documents; a '
+           "citation overlapping one is right)")
+QUESTION_FORMAT = f'Each line needs "qid", {_FIELDS}.'
+TURN_FORMAT = f"Each turn needs {_FIELDS}."
+SHOWN_PROBLEMS = 5  # a file wrong on every line is told so by its first few
+
+
+def _unusable(path: Path, problems: list[str], advice: str) -> BadEvaluationFile:
+    """The error naming a file's first problems, how many more there are, and its format."""
+    more = (f" (and {len(problems) - SHOWN_PROBLEMS} more)"
+            if len(problems) > SHOWN_PROBLEMS else "")
+    return BadEvaluationFile(f"{path}: " + "; ".join(problems[:SHOWN_PROBLEMS]) + more
+                             + f". {advice}")
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:
@@ -96,11 +107,9 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
         elif isinstance(qid, str):
             first_line[qid] = number
     if problems:
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise BadEvaluationFile(f"{path}: " + "; ".join(problems[:5]) + more
-                                + f". {QUESTION_FORMAT[0].upper()}{QUESTION_FORMAT[1:]}")
+        raise _unusable(path, problems, QUESTION_FORMAT)
     if not numbered:
-        raise BadEvaluationFile(f"{path} holds no questions; {QUESTION_FORMAT}")
+        raise BadEvaluationFile(f"{path} holds no questions. {QUESTION_FORMAT}")
     return [question for _, question in numbered]
 
 
@@ -119,8 +128,7 @@ def read_conversations(path: Path) -> list[dict[str, Any]]:
         problems += [f"line {number}, turn {i}: {problem}" for i, turn in enumerate(turns, 1)
                      for problem in _question_problems({"qid": "", **turn})]
     if problems:
-        raise BadEvaluationFile(f"{path}: " + "; ".join(problems[:5]) + ". In each turn, "
-                                + QUESTION_FORMAT.replace('"qid", ', ""))
+        raise _unusable(path, problems, TURN_FORMAT)
     return [conversation for _, conversation in numbered]
 
 
