@@ -241,14 +241,9 @@ def answering_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[st
                "answerable": len(answerable), "unanswerable": len(unanswerable)}
 
 
-# About one question's worth of balanced accuracy on either side (some 80 answerable and 100
-# unanswerable factual dev questions): differences smaller than this are noise.
-NEAR_BEST = 0.01
-
-
 def best_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, float]]:
     """The lowest threshold whose balanced accuracy (answerable and unanswerable questions
-    count equally) is within NEAR_BEST of the best: the curve is flat near its top, and
+    count equally) is within one question of the best: the curve is flat near its top, and
     picking its exact peak moved the threshold from 0.24 to 0.35 and 0.45 as a few
     questions were added; among thresholds the dev set cannot tell apart, answer (a cited
     answer is checked in seconds; a wrong refusal leaves the asker nothing)."""
@@ -260,8 +255,12 @@ def best_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, fl
         tpr = sum(p >= t for p in answerable) / max(1, len(answerable))
         tnr = sum(p < t for p in unanswerable) / max(1, len(unanswerable))
         scores.append(((tpr + tnr) / 2, t, tpr, tnr))
+    # One question of the smaller class moves balanced accuracy by this much: a difference of
+    # one question is noise. (A rounded 0.01 stood for it; with 78 answerable questions one is
+    # 0.0064, and the rounding let a threshold 1.6 questions below the best in.)
+    one_question = 1 / (2 * max(1, min(len(answerable), len(unanswerable))))
     top_score = max(s[0] for s in scores)
-    chosen = next(s for s in scores if s[0] >= top_score - NEAR_BEST)
+    chosen = next(s for s in scores if s[0] >= top_score - one_question - 1e-9)
     return chosen[1], {"balanced_accuracy": round(chosen[0], 3),
                        "answerable_answered": round(chosen[2], 3),
                        "unanswerable_declined": round(chosen[3], 3),
