@@ -96,7 +96,12 @@ def roots(words: list[str]) -> list[str]:
     """The stems of the words' dictionary forms: irregular forms meet their verb or noun
     ("spent" → "spend", "led" → "lead", "children" → "child"), which stemming alone misses.
     For matching a question's words to a unit's; the keyword index keeps plain stems."""
-    return stems([_lemma(w) for w in words])
+    return [SHORTENED.get(s, s) for s in stems([_lemma(w) for w in words])]
+
+
+# A word councils shorten where questions spell it out ("Cllr Smith" is a councillor): the
+# stem of the short form → the stem of the word in full.
+SHORTENED = {"cllr": "councillor"}
 
 
 def root(word: str) -> str:

@@ -548,3 +548,17 @@ def test_a_question_in_the_plural_is_answered_with_each_unit_it_asks_for(
         "Who are the councillors for Riverside ward?")
     assert all(name in riverside.answer for name in ("Ann Smith", "Bob Jones", "Cat Brown"))
     assert "Dan Green" not in riverside.answer
+
+
+def test_a_councillor_written_cllr_is_the_councillor_a_question_asks_for(tmp_path: Path) -> None:
+    # "Cllr" is how minutes write "councillor": it is the same word to the unit signals, and
+    # as common as it is in either spelling
+    assert roots(["Cllr", "cllrs"]) == roots(["councillor", "councillors"])
+    answer, = _ask_over(tmp_path, {"minutes.txt": (
+        "Parish council minutes\n\n"
+        "Councillors discussed the allotment rent increase at length.\n\n"
+        "The allotment rent increase was proposed by Cllr Hart and agreed.\n\n"
+        "The clerk will write to the allotment holders.\n")},
+        "Which councillor proposed the allotment rent increase?")
+    best = max(answer.citations, key=lambda c: c.score)  # cited in document order
+    assert answer.answerable and best.quote.startswith("The allotment rent increase was proposed")
