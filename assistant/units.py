@@ -42,7 +42,15 @@ _MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s*(k|m|bn|million|billion)?\s*"
 _ASKS_MONEY = re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|price|fee|budget|rent|"
                          r"grant|charge|fund|worth|valu|precept|owe|money|salar|wage|income)",
                          re.I)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+# A person's name: capitalised words with any middle initials ("Robert F Eaton") and joined
+# surnames ("Hesketh-Harvey", "O'Brien"), two or more of them and not opening a sentence
+# (where any word has a capital); or a title and a surname, with or without initials ("Cllr J
+# Hart", "Mrs N Cooper", "Dr Patel"), anywhere.
+_CAPITALISED = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
+_NAME_WORD = rf"(?:[A-Z]\.?\s+)*{_CAPITALISED}"
+_NAME = re.compile(rf"\b(?:Cllrs?|Councillor|Mrs?|Ms|Miss|Dr|Sir|Dame|Prof(?:essor)?|Revd?)\.?"
+                   rf"\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*|"
+                   rf"(?<![.!?]\s)(?<!^)\b{_CAPITALISED}(?:\s+{_NAME_WORD})+")
 
 
 _LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")  # "Venue: Committee Room 1"

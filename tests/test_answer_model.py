@@ -562,3 +562,21 @@ def test_a_councillor_written_cllr_is_the_councillor_a_question_asks_for(tmp_pat
         "Which councillor proposed the allotment rent increase?")
     best = max(answer.citations, key=lambda c: c.score)  # cited in document order
     assert answer.answerable and best.quote.startswith("The allotment rent increase was proposed")
+
+
+def test_a_name_written_with_a_title_and_initials_is_a_name(tmp_path: Path) -> None:
+    who = answer_type("Who is the clerk?")
+    assert who is not None
+    for sentence in ("Present: Cllr J Hart (Chair), Mrs N Cooper (Clerk).",
+                     "Councillor Robert F Eaton, Liberal Democrats", "proposed by Dr. A. Patel",
+                     "seconded by Cllr Kit Hesketh-Harvey"):
+        assert who(sentence), sentence
+    assert not who("The clerk read the notice.")
+    # minutes that write their councillors "Cllr J Hart": the chair is the one named so
+    answer, = _ask_over(tmp_path, {"minutes.md": (
+        "# Ashby Parva Parish Council\n\nMinutes of the meeting held on Tuesday 4 March 2025.\n\n"
+        "Present: Cllr J Hart (Chair), Cllr P Owen, Cllr S Lee.\n\n"
+        "1. Internal audit. The council appointed Max Bergin as internal auditor for 2024/25.\n")},
+        "Who chairs Ashby Parva Parish Council?")
+    assert answer.answerable and "Cllr J Hart (Chair)" in answer.answer
+    assert "Bergin" not in answer.answer
