@@ -31,7 +31,7 @@ from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation
 from .signals import Candidate, Meaning, category, rank_candidates
-from .text import SHORTENED, content_terms, root, stems, tokens
+from .text import content_terms, short_forms, stems, tokens
 from .units import answer_type, counted_words, list_end, states_count, states_money
 
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
@@ -366,8 +366,7 @@ def idf_from(count: Callable[[str], int], total: int) -> Callable[[str], float]:
 
     def idf(term: str) -> float:
         # "councillor" is as common as it is written in full and shortened ("Cllr")
-        full = root(term)
-        held = count(term) + sum(count(short) for short, word in SHORTENED.items() if word == full)
+        held = count(term) + sum(count(short) for short in short_forms(term))
         return math.log(1 + (total + 1) / (held + 1))
 
     return idf

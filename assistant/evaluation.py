@@ -172,14 +172,14 @@ def span_overlaps(text: str, start: int, end: int, span: str) -> bool:
     return False
 
 
-def seed_eval(questions: Path, corpus: list[Path], settings: Settings,
+def seed_eval(questions: list[dict[str, Any]], corpus: list[Path], settings: Settings,
               conversations: list[dict[str, Any]] | None = None) -> Report:
-    """Ask every question (seed_questions.jsonl format) in a fresh conversation over an
+    """Ask every question (as read_questions reads them) in a fresh conversation over an
     index of the corpus (files or folders), then the dev conversations, turn by turn."""
     ingest(corpus, settings)
     assistant = Assistant(settings)
     try:
-        results = [judge(assistant, question) for question in read_questions(questions)]
+        results = [judge(assistant, question) for question in questions]
         right = {c["cid"]: converse(assistant, c) for c in conversations or []}
     finally:
         assistant.close()

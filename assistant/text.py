@@ -102,6 +102,13 @@ def roots(words: list[str]) -> list[str]:
 # A word councils shorten where questions spell it out ("Cllr Smith" is a councillor): the
 # stem of the short form → the stem of the word in full.
 SHORTENED = {"cllr": "councillor"}
+_SHORT_FORMS = {full: tuple(s for s, f in SHORTENED.items() if f == full)
+                for full in SHORTENED.values()}
+
+
+def short_forms(word: str) -> tuple[str, ...]:
+    """The stems of the forms councils shorten the word to ("cllr" for "councillors")."""
+    return _SHORT_FORMS.get(root(word), ())
 
 
 def root(word: str) -> str:

@@ -12,7 +12,7 @@ from conftest import CORPUS, ROOT, SHARED, cli, pdf_sample
 
 from assistant.config import Settings
 from assistant.conversation import Turn, plain_question, resolve
-from assistant.evaluation import format_summary, seed_eval
+from assistant.evaluation import format_summary, read_questions, seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
 from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent, respell
@@ -73,7 +73,8 @@ def test_dev_questions_are_answered_cited_or_declined_at_minimum_levels(
                   if p.name != "SOURCES.md"]
         if not corpus:
             pytest.skip("real-council documents are not beside this checkout")
-    report = seed_eval(path, corpus, Settings(index=tmp_path / "index", progress=False))
+    report = seed_eval(read_questions(path), corpus,
+                       Settings(index=tmp_path / "index", progress=False))
     for name, floor in levels.items():
         assert report.metrics[name] >= floor, (name, report.metrics)
 

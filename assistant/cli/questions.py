@@ -180,21 +180,20 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         path = _eval_file(given, default, option)
         if path and council:
             sets.append((name, path, council, label))
-    for _, path, _, _ in sets:
-        read_questions(path)
+    questions = {name: read_questions(path) for name, path, _, _ in sets}
     dialogues = _eval_file(args.conversations, ROOT / "eval/conversations.jsonl",
                            "--conversations")
     conversations = read_conversations(dialogues) if dialogues else []
-    for name, questions, corpus, label in sets:
+    for name, path, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
             # one process parses, so the chunks are embedded in the same batches every run
             # (int8 activations are scaled per batch: other batches, other last digits)
             fresh = quiet.model_copy(update={"index": Path(tmp), "collection": f"eval-{name}",
                                              "parse_workers": 0})
             drop_store(fresh)  # on PostgreSQL, the collection of the last run
-            result = seed_eval(questions, corpus, fresh,
+            result = seed_eval(questions[name], corpus, fresh,
                                [c for c in conversations if c["corpus"] == name])
-        _print_question_set(f"{questions.name}, {label}", result)
+        _print_question_set(f"{path.name}, {label}", result)
         report[name] = result.metrics
         print()
     if not args.skip_qmsum:
