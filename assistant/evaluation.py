@@ -252,19 +252,28 @@ def _opening(text: str) -> str:
     return text[:words[-1].end()] if words else ""
 
 
-# QMSum's figures, and the answer model's fit on its training split, use the fp32 model on
-# every machine, as when its targets were set: "auto" builds a new index with onnx-int8 on a
-# CPU and with the GPU where torch sees one, so the figures would move with the machine (on
-# this project's dev split, int8 vectors gave ROUGE-1 31.9 and hit@5 0.806 where fp32 gives
-# 32.05 and 0.815, with the same answer model).
-QMSUM_BACKEND = "torch"
+# Every evaluation index, and the answer model's fit, use the fp32 model on every machine:
+# "auto" builds a new index with onnx-int8 on a CPU and with the GPU where torch sees one, and
+# int8 vectors move with the machine's CPU (its kernels round differently). With the same
+# commit and answer model, int8 gave council dev citations 0.906 and refusal recall 0.80 on
+# one machine and 0.887 and 0.84 on another, and refitting there gave another model, while
+# QMSum's figures, from fp32 vectors, were the same on both (on QMSum dev, int8 vectors gave
+# ROUGE-1 31.9 and hit@5 0.806 where fp32 gives 32.05 and 0.815).
+EVAL_BACKEND = "torch"
+
+
+def eval_settings(settings: Settings, index: Path, collection: str) -> Settings:
+    """Settings for an evaluation index in the folder `index`: EVAL_BACKEND, and one process
+    parsing, so the chunks are embedded in the same batches every run."""
+    return settings.model_copy(update={"index": index, "collection": collection,
+                                       "embedding_backend": EVAL_BACKEND, "parse_workers": 0})
 
 
 def qmsum_settings(settings: Settings, index: Path) -> Settings:
-    """Settings for the QMSum index kept in the folder `index`, built with QMSUM_BACKEND; one
+    """Settings for the QMSum index kept in the folder `index`, built with EVAL_BACKEND; one
     built with another embedder there (by an earlier version) is removed, to be rebuilt."""
     fixed = settings.model_copy(update={"index": index, "collection": "eval-qmsum",
-                                        "embedding_backend": QMSUM_BACKEND})
+                                        "embedding_backend": EVAL_BACKEND})
     built = built_manifest(fixed)
     if built is not None and built.model != embedder_for(fixed).name and not fixed.database_url:
         shutil.rmtree(index)

@@ -50,7 +50,7 @@ from assistant.answer_model import (
 )
 from assistant.answering import idf_from
 from assistant.config import Settings
-from assistant.evaluation import qmsum_settings, read_jsonl, span_overlaps
+from assistant.evaluation import eval_settings, qmsum_settings, read_jsonl, span_overlaps
 from assistant.ingest import ingest
 from assistant.records import Filters
 from assistant.service import Assistant
@@ -332,18 +332,17 @@ def main() -> int:
     print(f"question kinds: {kinds_report}", file=sys.stderr)
     data = []
     with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
-        # one process parses (as `assistant eval` does), so chunks are embedded in the same
-        # batches every run and the fit is the same every run
+        # indexed as `assistant eval` indexes them, so the fit is the same every run and on
+        # every machine
+        quiet = Settings(progress=False)
         if "seed" not in args.without:
             data += collect("seed", [ROOT / "corpus"], seed_like(
                 SHARED / "eval/seed_questions.jsonl", "seed"),
-                Settings(index=Path(tmp) / "seed", progress=False, parse_workers=0),
-                True, kinds)
+                eval_settings(quiet, Path(tmp) / "seed", "fit-seed"), True, kinds)
         if "real_council" not in args.without:
             data += collect("real_council", council, seed_like(
                 ROOT / "eval/real_council_questions.jsonl", "real_council"),
-                Settings(index=Path(tmp) / "council", progress=False, parse_workers=0),
-                True, kinds)
+                eval_settings(quiet, Path(tmp) / "council", "fit-council"), True, kinds)
         if "qmsum" not in args.without:
             qmsum_dir = SHARED / "bench/qmsum-committee"
             settings = qmsum_settings(Settings(progress=False), args.qmsum_index)

@@ -155,6 +155,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from ..evaluation import (
+        eval_settings,
         format_summary,
         format_table,
         qmsum_answers,
@@ -186,10 +187,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     conversations = read_conversations(dialogues) if dialogues else []
     for name, path, corpus, label in sets:
         with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
-            # one process parses, so the chunks are embedded in the same batches every run
-            # (int8 activations are scaled per batch: other batches, other last digits)
-            fresh = quiet.model_copy(update={"index": Path(tmp), "collection": f"eval-{name}",
-                                             "parse_workers": 0})
+            fresh = eval_settings(quiet, Path(tmp), f"eval-{name}")
             drop_store(fresh)  # on PostgreSQL, the collection of the last run
             result = seed_eval(questions[name], corpus, fresh,
                                [c for c in conversations if c["corpus"] == name])
