@@ -270,10 +270,9 @@ def eval_settings(settings: Settings, index: Path, collection: str) -> Settings:
 
 
 def qmsum_settings(settings: Settings, index: Path) -> Settings:
-    """Settings for the QMSum index kept in the folder `index`, built with EVAL_BACKEND; one
-    built with another embedder there (by an earlier version) is removed, to be rebuilt."""
-    fixed = settings.model_copy(update={"index": index, "collection": "eval-qmsum",
-                                        "embedding_backend": EVAL_BACKEND})
+    """eval_settings for the QMSum index kept in the folder `index`; one built with another
+    embedder there (by an earlier version) is removed, to be rebuilt."""
+    fixed = eval_settings(settings, index, "eval-qmsum")
     built = built_manifest(fixed)
     if built is not None and built.model != embedder_for(fixed).name and not fixed.database_url:
         shutil.rmtree(index)
