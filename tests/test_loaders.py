@@ -370,6 +370,13 @@ def test_html_table_rows_carry_their_headers(tmp_path: Path) -> None:
      "2019-12-05"),
     ("Commission Meeting Minutes\n\nMinutes from Monday, January 29, 2018 – 9:00am",
      "2018-01-29"),
+    # the time the meeting began ("7.30 pm") does not end the sentence before its date, and
+    # the minutes it approves ("held on 4 April 2019") are another meeting's
+    ("DRAFT MINUTES OF THE WEST DEREHAM ANNUAL PARISH COUNCIL MEETING HELD AT WEST DEREHAM "
+     "VILLAGE HALL AT 7.30 pm ON WEDNESDAY 15 MAY 2019 PRESENT (Four Councillors) ... 5. "
+     "Minutes of the Meeting held on 4 April 2019", "2019-05-15"),
+    ("Annual Parish Council Meeting 15 May 2019\n\n5. Minutes of the meeting held on 4 April "
+     "2019 were approved.", "2019-05-15"),  # a title that dates the meeting
     ("Inspection of Dorset local authority children's services", None),
 ])
 def test_meeting_dates_in_real_layouts(head: str, expected: str | None) -> None:

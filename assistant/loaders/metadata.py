@@ -159,23 +159,30 @@ def is_placeholder_title(title: str) -> bool:
 
 
 HEAD_CHARS = 2000  # a meeting's own date is stated at the top; later dates are other meetings'
+# "Meeting held at the Village Hall at 7.30 pm on Wednesday …": up to the "on" in the same
+# sentence (a time's point does not end it)
 _MEETING_ON = re.compile(
-    r"\b(?:meeting|minutes|hearing)\b[^.\n]{0,80}?\b(?:held\s+)?(?:on|from|of)\s+"
+    r"\b(?:meeting|minutes|hearing)\b(?:[^.\n]|\.(?=\d)){0,80}?\b(?:held\s+)?(?:on|from|of)\s+"
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?", re.I)
+_MEETING_DATED = re.compile(r"\b(?:meeting|minutes|hearing)\b[ \t]*[-–:,]?[ \t]*", re.I)  # "Meeting 15 May"
 _DATE_LINE = re.compile(r"^[ \t]*Date[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 
 
 def meeting_date_in_head(text: str) -> str | None:
     """The date a meeting's papers give for it at their top: "Date: 22 October 2009",
     "Minutes of the Ordinary Meeting held on Wednesday 11 November 2020", "MEETING ON
-    THURSDAY 5th DECEMBER 2019", "Minutes from Monday, January 29, 2018"."""
+    THURSDAY 5th DECEMBER 2019", "Minutes from Monday, January 29, 2018", "Annual Parish
+    Council Meeting 15 May 2019"."""
     head = text[:HEAD_CHARS]
     for match in _DATE_LINE.finditer(head):  # a front sheet's own "Date:" line comes first
         found = _date_at_start(match.group(1))
         if found:
             return found
-    for match in _MEETING_ON.finditer(head):
-        found = _date_at_start(head[match.end():match.end() + 40])
+    # the first meeting the head dates is its own ("Minutes of the Meeting held on 4 April"
+    # further down approves the last one's)
+    for _, end in sorted((m.start(), m.end()) for rx in (_MEETING_ON, _MEETING_DATED)
+                         for m in rx.finditer(head)):
+        found = _date_at_start(head[end:end + 40])
         if found:
             return found
     return None
