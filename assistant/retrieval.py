@@ -66,12 +66,35 @@ class Passage:
 
 @dataclass
 class QueryPlan:
-    """What the question asks for, beyond its words: years and bodies it names."""
+    """What the question asks for, beyond its words: years, months and bodies it names."""
 
     text: str
     terms: list[str]
     years: list[str]
     committees: list[str]
+    months: list[str] = field(default_factory=list)  # "2019-05" ("May 2019"), "-05" ("the May meeting")
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}\.?,?\s+(19\d\d|20\d\d)\b", re.I)
+# a month named without a year: capitalised, and not opening the question ("May I …?")
+_MONTH_ALONE = re.compile(r"(?<=\s)(January|February|March|April|May|June|July|August|September|"
+                          r"October|November|December)\b")
+
+
+def named_months(question: str) -> list[str]:
+    """The months a question dates what it asks about by: "2019-05" for "May 2019", "-12"
+    for "the December meeting"."""
+    def number(name: str) -> str:
+        return f"{next(i for i, m in enumerate(_MONTH_NAMES, 1) if m.startswith(name.lower()[:3])):02d}"
+
+    dated = [f"{m.group(2)}-{number(m.group(1))}" for m in _MONTH_YEAR.finditer(question)]
+    alone = [f"-{number(m.group(1))}" for m in _MONTH_ALONE.finditer(question)
+             if not any(d.endswith(f"-{number(m.group(1))}") for d in dated)]
+    return dated + alone
 
 
 class Retriever:
@@ -86,7 +109,8 @@ class Retriever:
         text = f"{context} {question}".strip()
         years = re.findall(r"\b(19\d\d|20\d\d)\b", question)
         terms = [t for t in content_terms(text) if t not in PHRASING_WORDS] or content_terms(text)
-        return QueryPlan(text, terms, years, self._named_committees(question))
+        return QueryPlan(text, terms, years, self._named_committees(question),
+                         named_months(question))
 
     def search(self, question: str, k: int = 8, filters: Filters | None = None,
                plan: QueryPlan | None = None,
@@ -165,6 +189,9 @@ def _boost(document: Document, plan: QueryPlan) -> float:
         boost *= 1.3
     dated = document.meeting_date or document.publication_date
     if plan.years and dated and dated[:4] in plan.years:
+        boost *= 1.2
+    # the month too: a council's archive holds a meeting a month, worded alike
+    if dated and any(dated[:7] == m or (m[0] == "-" and dated[4:7] == m) for m in plan.months):
         boost *= 1.2
     return boost
 

@@ -15,7 +15,7 @@ from assistant.conversation import Turn, plain_question, resolve
 from assistant.evaluation import format_summary, read_questions, seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
-from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent, respell
+from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent, named_months, respell
 from assistant.schema import Answer
 from assistant.service import Assistant
 from assistant.text import one_edit
@@ -101,6 +101,33 @@ def test_exact_names_numbers_and_acronyms_are_found(assistant: Assistant, query:
     for passage in passages:
         assert passage.text == assistant.index.document(passage.doc_id).text[
             passage.start:passage.end]
+
+
+def test_a_question_naming_a_meeting_month_is_answered_from_that_meeting(tmp_path: Path) -> None:
+    assert named_months("What was spent at the May 2019 meeting?") == ["2019-05"]
+    assert named_months("What did the December meeting decide?") == ["-12"]
+    assert named_months("May I ask who chairs the council?") == []
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    # a council's minutes of two meetings, worded alike: the date is at the top, far from
+    # the finance item asked about
+    business = "\n\n".join(f"{n}. Matters arising. The Parish Clerk reported on item {n} of the "
+                           "village hall, the cemetery hedge, the speed monitor and the "
+                           "allotments; the councillors noted the report." for n in range(1, 12))
+    for month, day, total in (("May", 15, "£2,036.33"), ("December", 5, "£1,450.38")):
+        (folder / f"minutes-{month.lower()}.txt").write_text(
+            f"West Dereham Parish Council\n\nMinutes of the meeting held on {day} {month} 2019."
+            f"\n\n{business}\n\n12. Finance. The Parish Clerk noted the total payments were "
+            f"{total}. The payments were approved by the councillors present.\n")
+    settings = Settings(index=tmp_path / "index", progress=False)
+    ingest([folder], settings)
+    assistant = Assistant(settings)
+    try:
+        for month, total in (("May", "2,036.33"), ("December", "1,450.38")):
+            answer = assistant.ask(f"What were the total payments at the {month} 2019 meeting?")
+            assert total in answer.answer, (month, answer.answer)
+    finally:
+        assistant.close()
 
 
 def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
