@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .embedding import TextEncoder
+from .loaders.metadata import MONTHS
 from .records import Chunk, Document, Filters
 from .schema import SearchResult
 from .store import TERM_COUNT_CAP, Store
@@ -75,26 +76,20 @@ class QueryPlan:
     months: list[str] = field(default_factory=list)  # "2019-05" ("May 2019"), "-05" ("the May meeting")
 
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december")
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
-         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_MONTH_YEAR = re.compile(rf"\b{_MONTH}\.?,?\s+(19\d\d|20\d\d)\b", re.I)
-# a month named without a year: capitalised, and not opening the question ("May I …?")
-_MONTH_ALONE = re.compile(r"(?<=\s)(January|February|March|April|May|June|July|August|September|"
-                          r"October|November|December)\b")
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))  # "sept", "september", "sep", …
+_MONTH_YEAR = re.compile(rf"\b({_MONTH})\.?,?\s+(19\d\d|20\d\d)\b", re.I)
+# a month named without a year: in full, capitalised, and not opening the question ("May I …?")
+_FULL_MONTHS = [max((m for m, n in MONTHS.items() if n == number), key=len).capitalize()
+                for number in sorted(set(MONTHS.values()))]
+_MONTH_ALONE = re.compile(rf"(?<=\s)({'|'.join(_FULL_MONTHS)})\b")
 
 
 def named_months(question: str) -> list[str]:
     """The months a question dates what it asks about by: "2019-05" for "May 2019", "-12"
     for "the December meeting"."""
-    def number(name: str) -> str:
-        return f"{next(i for i, m in enumerate(_MONTH_NAMES, 1) if m.startswith(name.lower()[:3])):02d}"
-
-    dated = [f"{m.group(2)}-{number(m.group(1))}" for m in _MONTH_YEAR.finditer(question)]
-    alone = [f"-{number(m.group(1))}" for m in _MONTH_ALONE.finditer(question)
-             if not any(d.endswith(f"-{number(m.group(1))}") for d in dated)]
-    return dated + alone
+    dated = [f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}" for m in _MONTH_YEAR.finditer(question)]
+    alone = [f"-{MONTHS[m.group(1).lower()]:02d}" for m in _MONTH_ALONE.finditer(question)]
+    return dated + [m for m in alone if not any(d.endswith(m) for d in dated)]
 
 
 class Retriever:
