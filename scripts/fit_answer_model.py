@@ -345,7 +345,7 @@ def main() -> int:
                 eval_settings(quiet, Path(tmp) / "council", "fit-council"), True, kinds)
         if "qmsum" not in args.without:
             qmsum_dir = SHARED / "bench/qmsum-committee"
-            settings = qmsum_settings(Settings(progress=False), args.qmsum_index)
+            settings = qmsum_settings(quiet, args.qmsum_index)
             if not (args.qmsum_index / "manifest.json").is_file():
                 shutil.rmtree(args.qmsum_index, ignore_errors=True)  # a build cut short
                 ingest([qmsum_dir / "documents.jsonl"], settings)

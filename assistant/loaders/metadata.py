@@ -161,10 +161,11 @@ def is_placeholder_title(title: str) -> bool:
 HEAD_CHARS = 2000  # a meeting's own date is stated at the top; later dates are other meetings'
 # "Meeting held at the Village Hall at 7.30 pm on Wednesday …": up to the "on" in the same
 # sentence (a time's point does not end it)
+_MEETING = r"\b(?:meeting|minutes|hearing)\b"
 _MEETING_ON = re.compile(
-    r"\b(?:meeting|minutes|hearing)\b(?:[^.\n]|\.(?=\d)){0,80}?\b(?:held\s+)?(?:on|from|of)\s+"
+    rf"{_MEETING}(?:[^.\n]|\.(?=\d)){{0,80}}?\b(?:held\s+)?(?:on|from|of)\s+"
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?", re.I)
-_MEETING_DATED = re.compile(r"\b(?:meeting|minutes|hearing)\b[ \t]*[-–:,]?[ \t]*", re.I)  # "Meeting 15 May"
+_MEETING_DATED = re.compile(rf"{_MEETING}[ \t]*[-–:,]?[ \t]*", re.I)  # "Meeting 15 May"
 _DATE_LINE = re.compile(r"^[ \t]*Date[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 
 
