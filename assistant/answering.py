@@ -150,13 +150,16 @@ def answerable_probability(kind: str, candidates: list[Candidate],
 def _best(candidates: list[Candidate], limit: int, titled: bool = False) -> list[Candidate]:
     """The best unit, and further ones only as evidence in their own right: given at least
     SHARE_OF_BEST of the best one's chance of being the answer, not a bare heading or label,
-    not overlapping one already chosen. `titled`: the question's first term names what
-    it asks about (a title: "the Mayor"), not the kind of answer it wants ("which ward")."""
+    not overlapping one already chosen, and from the best one's document (three councils'
+    Ofsted reports share their wording: a Coventry answer is not followed by Dorset's line).
+    `titled`: the question's first term names what it asks about (a title: "the Mayor"), not
+    the kind of answer it wants ("which ward")."""
     chosen = [candidates[0]]
     for candidate in candidates[1:]:
         if len(chosen) == limit or candidate.score - chosen[0].score < math.log(SHARE_OF_BEST):
             break
-        if not candidate.signals["bare"] and all(_apart(candidate, other) for other in chosen):
+        if (not candidate.signals["bare"] and all(_apart(candidate, other) for other in chosen)
+                and candidate.passage.doc_id == chosen[0].passage.doc_id):
             chosen.append(candidate)
     # "Deputy Mayor" is not what "Who is the Mayor?" asks for: beside a unit that names the
     # title plainly, one that names it only qualified is not part of the answer (unless the
@@ -225,12 +228,16 @@ def _with_likely_list(best: list[Candidate], candidates: list[Candidate]) -> lis
 def _summary(candidates: list[Candidate]) -> list[Candidate]:
     """A short extractive summary: the likeliest units, no repeats, until about
     SUMMARY_WORDS words, then put back in document order. A unit beside one already chosen
-    gains NEIGHBOUR_BONUS, so the summary follows one exchange rather than scattered lines."""
+    gains NEIGHBOUR_BONUS, so the summary follows one exchange rather than scattered lines.
+    Units come from documents that lack no more of the question's terms than the best unit's
+    does (the "absent" signal): asked whether the Hengrove Promenade crossing was approved,
+    a parish's minutes that never mention it lend no "RESOLVED: … be approved" lines."""
     low, high = SUMMARY_WORDS
     chosen: list[Candidate] = []
     words = 0
     seen: set[str] = set()
-    pool = [c for c in candidates if not c.signals["bare"]]
+    pool = [c for c in candidates if not c.signals["bare"]
+            and c.signals["absent"] <= candidates[0].signals["absent"]]
     while pool and words < low:
         best = max(pool, key=lambda c: c.score + NEIGHBOUR_BONUS * _beside(c, chosen))
         pool.remove(best)

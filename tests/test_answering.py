@@ -130,6 +130,43 @@ def test_a_question_naming_a_meeting_month_is_answered_from_that_meeting(tmp_pat
         assistant.close()
 
 
+def test_an_answer_quotes_no_other_documents_lines_beside_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    # two councils' inspection reports, worded alike; and a council web page beside a parish's
+    # minutes full of decisions on other matters
+    (folder / "coventry.txt").write_text(
+        "Inspection of Coventry local authority children's services\n\n"
+        "Children who go missing from home are visited promptly by social workers.\n\n"
+        "Workers from the specialist missing and exploitation team, Horizon, work alongside "
+        "social workers to complete comprehensive assessments of children's risks.\n")
+    (folder / "dorset.txt").write_text(
+        "Inspection of Dorset local authority children's services\n\n"
+        "Children who are at risk of coming into care, including those at risk of "
+        "exploitation, are supported without delay by a range of skilled teams.\n")
+    (folder / "crossings.txt").write_text(
+        "Make a comment on Traffic Regulation Orders\n\n"
+        "Proposed parallel crossing and zebra crossing: Hengrove Promenade, Hengrove\n")
+    (folder / "minutes.txt").write_text(
+        "Stoke Ferry Parish Council minutes\n\n" + "\n\n".join(
+            f"RESOLVED: That the {item} be approved. (All were in favour.)"
+            for item in ("quotation document", "fourth signatory", "payments to date",
+                         "minutes of the last meeting", "hedge cutting costs")) + "\n")
+    settings = Settings(index=tmp_path / "index", progress=False)
+    ingest([folder], settings)
+    assistant = Assistant(settings)
+    try:
+        for question, source in (
+                ("Which Coventry team supports children at risk of exploitation?", "coventry"),
+                ("Has the Hengrove Promenade zebra crossing been approved?", "crossings")):
+            answer = assistant.ask(question)
+            cited = {assistant.index.document(c.doc_id).source for c in answer.citations}
+            assert answer.answerable and cited == {str(folder / f"{source}.txt")}, (
+                question, answer.answer)
+    finally:
+        assistant.close()
+
+
 def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     answer = assistant.ask("What case management system does the London CRC use?")
     data = answer.as_json()
