@@ -30,7 +30,16 @@ _NUMBER = re.compile(r"(?<!/)\b(?!(19|20)\d\d\b(?![,.]\d))\d[\d,.]*%?(?![\d,.]*/
                      r"\b(one|two|three|four|five|six|"
                      r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                      r"thousand|million)\b", re.I)
-_PERCENT = re.compile(r"\d\s*%|per ?cent", re.I)
+# A share: "35%", "35 per cent", or one in words, as reports give it: "two thirds of schools",
+# "a quarter of", "half", "one in five", "3 out of 10" ("a third" only before "of": "a third
+# party" is none)
+_SMALL = r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)"
+_PERCENT = re.compile(
+    r"\d\s*%|per ?cent|\bhalf\b|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine)[\s-]+"
+    r"(?:thirds|quarters|fifths|sixths|eighths|tenths)\b|"
+    r"\b(?:a|one)[\s-]+(?:third|quarter|fifth|sixth|eighth|tenth)\s+of\b|"
+    rf"\b{_SMALL}\s+(?:in|out of)\s+{_SMALL}\b(?!\s*%)", re.I)
 # A reference: capitals and digits joined by slashes or hyphens, with a digit and a capital
 # letter among them ("20/01538/F", "PX-DJR-25-031"); not a date ("11/30/17"), a financial
 # year ("2020/21") or a measure in lower case ("12-14ft").

@@ -196,6 +196,13 @@ def test_the_kind_model_reads_the_kind_of_value_asked_for() -> None:
     ("When did the meeting close?", "Meeting closed at 10.00 pm", False),
     ("When was the service inspected?", "W: www.gov.uk/ofsted © Crown copyright 2025", False),
     ("Who chairs the committee?", "Date: 22 October 2009", False),
+    # a share is given in figures or in words
+    ("What proportion of schools use the grant well?", "around two thirds of schools", True),
+    ("What proportion of schools use the grant well?", "a quarter of schools", True),
+    ("What proportion of schools use the grant well?", "one in five schools", True),
+    ("What proportion of schools use the grant well?", "35 per cent of schools", True),
+    ("What proportion of schools use the grant well?", "a third party audits schools", False),
+    ("What proportion of schools use the grant well?", "in 2019, 5 schools applied", False),
     # a question for contact details wants that kind of detail
     ("What is the parish clerk's email address?", "Email: clerk@example.gov.uk", True),
     ("What is the parish clerk's email address?", "Telephone: 01366 502110", False),
