@@ -24,22 +24,21 @@ _DATE = re.compile(
     rf"\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}(\s+\d{{4}})?)",
     re.I)  # a year, a day and month either way round ("February 15th"), with its year
 _TIME = re.compile(r"\b(\d{1,2}[:.]\d\d\s*([ap]\.?m\b)?|\d{1,2}\s*[ap]\.?m\b|noon|midday)", re.I)
+_ONE_TO_TEN = "one|two|three|four|five|six|seven|eight|nine|ten"
 # An amount or a count; a bare year ("in 2016") is neither, nor is a reference or a period
 # written with a slash (minute "212/20", planning application "20/00209/TREECA", "2020/21").
 _NUMBER = re.compile(r"(?<!/)\b(?!(19|20)\d\d\b(?![,.]\d))\d[\d,.]*%?(?![\d,.]*/\w)|"
-                     r"\b(one|two|three|four|five|six|"
-                     r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+                     rf"\b({_ONE_TO_TEN}|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                      r"thousand|million)\b", re.I)
 # A share: "35%", "35 per cent", or one in words, as reports give it: "two thirds of schools",
 # "a quarter of", "half", "one in five", "3 out of 10" ("a third" only before "of": "a third
 # party" is none)
-_SMALL = r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)"
+_FEW = rf"(?:\d{{1,3}}|{_ONE_TO_TEN})"
 _PERCENT = re.compile(
     r"\d\s*%|per ?cent|\bhalf\b|"
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine)[\s-]+"
-    r"(?:thirds|quarters|fifths|sixths|eighths|tenths)\b|"
+    rf"\b(?:{_ONE_TO_TEN})[\s-]+(?:thirds|quarters|fifths|sixths|eighths|tenths)\b|"
     r"\b(?:a|one)[\s-]+(?:third|quarter|fifth|sixth|eighth|tenth)\s+of\b|"
-    rf"\b{_SMALL}\s+(?:in|out of)\s+{_SMALL}\b(?!\s*%)", re.I)
+    rf"\b{_FEW}\s+(?:in|out of)\s+{_FEW}\b", re.I)
 # A reference: capitals and digits joined by slashes or hyphens, with a digit and a capital
 # letter among them ("20/01538/F", "PX-DJR-25-031"); not a date ("11/30/17"), a financial
 # year ("2020/21") or a measure in lower case ("12-14ft").
