@@ -145,8 +145,11 @@ def category(question: str) -> list[str]:
     thing it asks for: "party" in "Which party is he in?", "phone number" in "What phone
     number should I call?" (none when it opens otherwise)."""
     match = _CATEGORY.match(question)
-    words = tokens(match.group(1)) if match else []
-    return list(itertools.takewhile(lambda w: w not in STOP_WORDS, words))
+    words = [(t, w[:1].isupper()) for w in (match.group(1).split() if match else [])
+             for t in tokens(w)]
+    run = itertools.takewhile(lambda word: word[0] not in STOP_WORDS, words)
+    # a capitalised word names what is asked about ("Which Coventry team …?"), not the kind
+    return [t for t, capitalised in run if not capitalised]
 
 
 def _focus(terms: list[str]) -> str:

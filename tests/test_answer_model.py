@@ -30,7 +30,7 @@ from assistant.ingest import ingest
 from assistant.records import Document
 from assistant.schema import Answer
 from assistant.service import Assistant
-from assistant.signals import _line_label, _titles, rank_candidates
+from assistant.signals import _line_label, _titles, category, rank_candidates
 from assistant.text import root, roots
 from assistant.units import (
     answer_type,
@@ -220,6 +220,20 @@ def test_a_value_answers_within_the_kind_and_bounds_the_question_sets(question: 
                                                                       answers: bool) -> None:
     wants = answer_type(question)
     assert wants is not None and wants(line) is answers
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Which party is he in?", ["party"]),
+    ("What phone number should I call?", ["phone", "number"]),
+    ("Which ward does Cllr Dave represent?", ["ward"]),
+    # a name says what the question is about, not the kind of thing it asks for: a document
+    # that never names Coventry does not answer it
+    ("Which Coventry team supports children?", ["team", "supports", "children"]),
+    ("What Sally Jenkins answered about the bill", ["answered"]),
+])
+def test_a_which_question_names_the_kind_it_asks_for_apart_from_names(question: str,
+                                                                        kind: list[str]) -> None:
+    assert category(question) == kind
 
 
 def test_a_question_for_a_reference_is_of_the_reference_kind() -> None:
