@@ -185,15 +185,20 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     dialogues = _eval_file(args.conversations, ROOT / "eval/conversations.jsonl",
                            "--conversations")
     conversations = read_conversations(dialogues) if dialogues else []
-    for name, path, corpus, label in sets:
-        with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
-            fresh = eval_settings(quiet, Path(tmp), f"eval-{name}")
-            drop_store(fresh)  # on PostgreSQL, the collection of the last run
+    with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
+        # one index a corpus: the council dev and kept-out sets are asked of the same one
+        indexes: dict[tuple[Path, ...], Settings] = {}
+        for name, path, corpus, label in sets:
+            fresh = indexes.get(tuple(corpus))
+            if fresh is None:
+                fresh = eval_settings(quiet, Path(tmp) / name, f"eval-{name}")
+                drop_store(fresh)  # on PostgreSQL, the collection of the last run
+                indexes[tuple(corpus)] = fresh
             result = seed_eval(questions[name], corpus, fresh,
                                [c for c in conversations if c["corpus"] == name])
-        _print_question_set(f"{path.name}, {label}", result)
-        report[name] = result.metrics
-        print()
+            _print_question_set(f"{path.name}, {label}", result)
+            report[name] = result.metrics
+            print()
     if not args.skip_qmsum:
         if not (args.qmsum / "documents.jsonl").is_file():
             print(f"error: no QMSum data at {args.qmsum}; pass --qmsum or --skip-qmsum",
