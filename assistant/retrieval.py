@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .embedding import TextEncoder
-from .loaders.metadata import MONTHS
+from .loaders.metadata import MONTH_PATTERN, MONTHS
 from .records import Chunk, Document, Filters
 from .schema import SearchResult
 from .store import TERM_COUNT_CAP, Store
@@ -76,8 +76,7 @@ class QueryPlan:
     months: list[str] = field(default_factory=list)  # "2019-05" ("May 2019"), "-05" ("the May meeting")
 
 
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))  # "sept", "september", "sep", …
-_MONTH_YEAR = re.compile(rf"\b({_MONTH})\.?,?\s+(19\d\d|20\d\d)\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({MONTH_PATTERN})\.?,?\s+(19\d\d|20\d\d)\b", re.I)
 # a month named without a year: in full, capitalised, and not opening the question ("May I …?")
 _FULL_MONTHS = [max((m for m, n in MONTHS.items() if n == number), key=len).capitalize()
                 for number in sorted(set(MONTHS.values()))]
@@ -186,7 +185,7 @@ def _boost(document: Document, plan: QueryPlan) -> float:
     if plan.years and dated and dated[:4] in plan.years:
         boost *= 1.2
     # the month too: a council's archive holds a meeting a month, worded alike
-    if dated and any(dated[:7] == m or (m[0] == "-" and dated[4:7] == m) for m in plan.months):
+    if dated and any(dated[:7].endswith(m) for m in plan.months):  # "2019-05" or "-05"
         boost *= 1.2
     return boost
 
