@@ -346,7 +346,7 @@ def citation_for(n: int, doc: Document | None, start: int, end: int, section: st
     assert doc is not None
     page = doc.page_at(start)
     return Citation(
-        n=n, doc_id=doc.doc_id, title=doc.title, doc_type=doc.doc_type, committee=doc.committee,
+        n=n, doc_id=doc.doc_id, title=doc.named(), doc_type=doc.doc_type, committee=doc.committee,
         meeting_date=doc.meeting_date, page=page, section=section, quote=doc.text[start:end],
         start=start, end=end, source=doc.source, url=_url(doc, page), score=round(score, 4),
         ocr=page in doc.extra.get("ocr_pages", ()),

@@ -51,6 +51,14 @@ class Document:
             return None
         return bisect.bisect_right(self.page_starts, offset)
 
+    def named(self) -> str:
+        """The title with the publisher, when the document names one ("Bristol City
+        Council" for a page of its site that never says so): what search reads as the
+        document's title."""
+        publisher = str(self.extra.get("publisher") or "")
+        title = self.title or ""
+        return f"{title} ({publisher})" if publisher and publisher not in title else title
+
     def metadata(self) -> dict[str, Any]:
         """The metadata fields as a plain mapping."""
         return {name: getattr(self, name) for name in META_FIELDS}

@@ -58,7 +58,7 @@ class Passage:
         """The passage as a search result, in the schema every interface shares."""
         doc = self.document
         return SearchResult(
-            doc_id=self.doc_id, title=doc.title if doc else None, start=self.start,
+            doc_id=self.doc_id, title=doc.named() if doc else None, start=self.start,
             end=self.end, page=self.page_start, page_end=self.page_end, section=self.section,
             text=self.text, score=round(self.score, 4), doc_type=doc.doc_type if doc else None,
             committee=doc.committee if doc else None,

@@ -280,7 +280,7 @@ def _vocabulary(text: str) -> list[str]:
 
 
 def _names(document: Document | None) -> list[str]:
-    return [document.title or "", document.committee or ""] if document else []
+    return [document.named(), document.committee or ""] if document else []
 
 
 def _roots(text: str) -> set[str]:

@@ -465,6 +465,33 @@ def test_a_term_the_document_never_mentions_counts_as_absent(council: Assistant)
     assert all(s["absent"] >= report["absent"] for s in by_unit.values())
 
 
+def test_a_page_is_known_by_its_publisher_and_cited_at_its_own_address(tmp_path: Path) -> None:
+    # the page never names its council; its publisher (og:site_name) does
+    (tmp_path / "orders.html").write_text(
+        '<html><head><meta property="og:site_name" content="Barsetshire Council">'
+        '<meta property="og:url" content="https://www.barsetshire.gov.uk/roads/orders">'
+        "</head><body><main><h1>Make a comment on traffic orders</h1><p>To object to a "
+        "proposed traffic order, write to the traffic team within 21 days of the notice."
+        "</p><p>Orders can remain in operation indefinitely.</p></main></body></html>")
+    (tmp_path / "minutes.txt").write_text(
+        "Riverside Parish Council minutes\n\nThe clerk will write to the county about the "
+        "speed limit on Mill Road.\n")
+    settings = Settings(index=tmp_path / "index", progress=False)
+    ingest([tmp_path / "orders.html", tmp_path / "minutes.txt"], settings)
+    assistant = Assistant(settings)
+    try:
+        question = "How do I object to a Barsetshire traffic order?"
+        by_unit = _signals(assistant, question)
+        unit = next(s for quote, s in by_unit.items() if quote.startswith("To object"))
+        assert unit["absent"] == 0.0  # "Barsetshire" is not missing from the page
+        answer = assistant.ask(question)
+    finally:
+        assistant.close()
+    assert answer.answerable and "within 21 days" in answer.citations[0].quote
+    assert answer.citations[0].title == "Make a comment on traffic orders (Barsetshire Council)"
+    assert answer.citations[0].url == "https://www.barsetshire.gov.uk/roads/orders"
+
+
 def test_the_kind_of_thing_a_which_question_asks_for_need_not_be_named(council: Assistant) -> None:
     # a document names a party ("Green Party"), not a "faction"; asked which faction, the
     # word for the kind of answer is not missing from it, asked about a faction, it is

@@ -86,6 +86,27 @@ def test_html_keeps_main_content_and_drops_navigation(tmp_path: Path) -> None:
     assert parsed.meta["meeting_date"] == "2021-03-04"
 
 
+def test_an_html_page_says_where_it_lives_and_who_publishes_it(tmp_path: Path) -> None:
+    head = ('<meta property="og:site_name" content="Barsetshire  Council">'
+            '<meta property="og:url" content="https://www.barsetshire.gov.uk/roads/orders">')
+    body = "<body><main><h1>Traffic orders</h1><p>Write to us within 21 days.</p></main></body>"
+    (tmp_path / "a.html").write_text(f"<html><head>{head}</head>{body}</html>")
+    meta = load_one(tmp_path / "a.html").parsed.meta
+    assert meta["publisher"] == "Barsetshire Council"
+    assert meta["url"] == "https://www.barsetshire.gov.uk/roads/orders"
+    # a canonical link stands in for og:url, an application name for the site name; an
+    # address that is not absolute is no address to cite
+    (tmp_path / "b.html").write_text(
+        '<html><head><link rel="canonical" href="https://example.gov.uk/b">'
+        f'<meta name="application-name" content="Barsetshire Council"></head>{body}</html>')
+    meta = load_one(tmp_path / "b.html").parsed.meta
+    assert (meta["url"], meta["publisher"]) == ("https://example.gov.uk/b", "Barsetshire Council")
+    (tmp_path / "c.html").write_text(
+        f'<html><head><link rel="canonical" href="/roads/orders"></head>{body}</html>')
+    meta = load_one(tmp_path / "c.html").parsed.meta
+    assert "url" not in meta and "publisher" not in meta
+
+
 def test_docx_paragraphs_headings_and_tables(tmp_path: Path) -> None:
     document = docx.Document()
     document.core_properties.title = "Planning Committee minutes"

@@ -27,7 +27,7 @@ _BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", 
 def load_html(markup: str) -> Parsed:
     """Keep the page's main content as text, one block a line; drop navigation and chrome."""
     soup = BeautifulSoup(markup, "html.parser")
-    title = _title(soup)
+    meta = _page_meta(soup)
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     for tag in soup.find_all(True):
@@ -45,7 +45,7 @@ def load_html(markup: str) -> Parsed:
         found_text = _main_content(markup)
         if len(found_text) > len(text):
             text = found_text
-    return Parsed(text=text, format="html", meta={"title": title} if title else {})
+    return Parsed(text=text, format="html", meta=meta)
 
 
 def _main_content(markup: str) -> str:
@@ -59,6 +59,35 @@ def _main_content(markup: str) -> str:
         return ""
     content = BeautifulSoup(found, "html.parser")
     return _block_text(content.body or content)
+
+
+def _page_meta(soup: BeautifulSoup) -> dict[str, str]:
+    """What the page says of itself: its title; its own address (Open Graph's og:url, or the
+    canonical link), which citations link to; and who publishes it (og:site_name or
+    application-name, "Bristol City Council"), which a council's page often names nowhere in
+    its text, though a question names the council."""
+    meta = {"title": _title(soup),
+            "url": _property(soup, "og:url") or _canonical(soup),
+            "publisher": _property(soup, "og:site_name") or _property(soup, "application-name")}
+    if meta["url"] and not re.match(r"https?://", meta["url"]):
+        meta["url"] = None
+    return {key: value for key, value in meta.items() if value}
+
+
+def _property(soup: BeautifulSoup, name: str) -> str | None:
+    """The content of the page's <meta property=name> or <meta name=name>, if not blank."""
+    for attribute in ("property", "name"):
+        tag = soup.find("meta", attrs={attribute: name})
+        content = tag.get("content") if isinstance(tag, Tag) else None
+        if isinstance(content, str) and content.strip():
+            return " ".join(content.split())
+    return None
+
+
+def _canonical(soup: BeautifulSoup) -> str | None:
+    tag = soup.find("link", rel="canonical")
+    href = tag.get("href") if isinstance(tag, Tag) else None
+    return (href.strip() or None) if isinstance(href, str) else None
 
 
 def _title(soup: BeautifulSoup) -> str | None:

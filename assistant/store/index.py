@@ -306,7 +306,7 @@ class Writer:
         """Store a document with its chunks and their vectors, replacing any earlier version."""
         self.remove(doc.doc_id)
         db.insert_document(self.conn, doc, source_key)
-        ids = db.insert_chunks(self.conn, chunks, doc.title)
+        ids = db.insert_chunks(self.conn, chunks, doc.named())
         self.vectors.add(np.asarray(ids, dtype=np.int64), vectors)
         self.changed = True
 

@@ -53,7 +53,7 @@ class PgWriter:
                           f"({', '.join(['%s'] * len(values))})", tuple(values.values()))
         ids = [r[0] for r in self.conn.execute(
             "SELECT nextval('chunk_ids') FROM generate_series(1, %s)", (len(chunks),))]
-        title = keyword_terms(doc.title or "")
+        title = keyword_terms(doc.named())
         with self.conn.cursor() as cursor:
             cursor.executemany(
                 'INSERT INTO chunks (collection, id, doc_id, ordinal, start, "end", page_start, '
