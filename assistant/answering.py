@@ -32,7 +32,14 @@ from .retrieval import Passage
 from .schema import Answer, Citation
 from .signals import Candidate, Meaning, category, rank_candidates
 from .text import content_terms, short_forms, stems, tokens
-from .units import answer_type, counted_words, list_end, states_count, states_money
+from .units import (
+    FIELD_LINE,
+    answer_type,
+    counted_words,
+    list_end,
+    states_count,
+    states_money,
+)
 
 FACT_UNITS = 2  # a factual question gets the one or two units that answer it
 # … unless it asks in the plural ("Who are the councillors for …?", "Which candidates were
@@ -91,9 +98,11 @@ def compose(
                  else LIST_UNITS,
                  titled=not category(question))
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
+        # a record's own value, when its topic line lacks it, before a look-alike elsewhere
+        record = _value_after(question, best[0], candidates) if _stated(question, best[:1])[0] else []
         missing, stating = _stated(question, best)
-        if missing:
-            stating = _value_after(question, best[0], candidates)
+        if record or missing:
+            stating = record
             if not stating:
                 return _decline(passages, conversation_id, best[0], missing)
         best = stating
@@ -194,12 +203,20 @@ def _stated(question: str, best: list[Candidate]) -> tuple[str, list[Candidate]]
 
 def _value_after(question: str, best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     """A record names its topic, then gives its values ("Proposed zebra crossing: Hengrove
-    Promenade", then "Ref PX-DJR-25-031"): when the best unit lacks what the question must be
-    told and the unit just after it gives that, the two ([] otherwise). Not the unit before:
-    that is most often the end of the item before ("… capped at £350" of another matter)."""
-    after = next((c for c in candidates
-                  if _next_to(c, best.passage.doc_id, best.end, after=True)), None)
-    return [best, after] if after and not _stated(question, [after])[0] else []
+    Promenade", "Ref PX-DJR-25-031", "This consultation runs from … to 29 October 2025"):
+    when the best unit lacks what the question must be told and the next unit after it that
+    could answer gives that, the two ([] otherwise). The lines between hold neither the
+    question's words nor a value of the kind asked, and none opens the next record with a
+    "Label: value" line; within NEAR_CHARS. Not the unit before: that is most often the end
+    of the item before ("… capped at £350" of another matter)."""
+    document = best.passage.document
+    after = min((c for c in candidates if c.passage.doc_id == best.passage.doc_id
+                 and best.end <= c.start < best.end + NEAR_CHARS),
+                key=lambda c: c.start, default=None)
+    if after is None or document is None or _stated(question, [after])[0]:
+        return []
+    between = document.text[best.end:after.start].splitlines()
+    return [] if any(FIELD_LINE.match(line.strip()) for line in between) else [best, after]
 
 
 def _next_to(candidate: Candidate, doc_id: str, at: int, after: bool) -> bool:

@@ -572,6 +572,20 @@ def test_a_value_on_the_line_after_the_topic_is_read_with_it(tmp_path: Path) -> 
     assert not lines.answerable  # no line after it gives one
 
 
+def test_a_records_value_a_few_lines_after_its_topic_is_read_with_it(tmp_path: Path) -> None:
+    # a consultation page lists each proposal, its reference, then its dates
+    zebra, lane = _ask_over(tmp_path, {"consultations.txt": (
+        "Comment on traffic proposals\n\nProposed zebra crossing: Hengrove Promenade, Hengrove\n\n"
+        "Ref PX-DJR-25-031\n\nThis consultation runs from 9 October to 29 October 2025.\n\n"
+        "Proposed bus lane: Bath Road, Brislington\n\nRef PX-BUS-24-007\n\n"
+        "Proposed crossing: Mill Lane\n\nThis consultation runs until 2 November 2025.\n")},
+        "Until when can I comment on the Hengrove Promenade crossing?",
+        "Until when can I comment on the Bath Road bus lane?")
+    assert zebra.answerable and "29 October 2025" in zebra.answer
+    assert zebra.citations[0].quote.startswith("Proposed zebra crossing")
+    assert not lane.answerable  # no line of its record gives a date; the next record's does
+
+
 def _ask_over(tmp_path: Path, files: dict[str, str], *questions: str) -> list[Answer]:
     """The answers to the questions over a folder of these files (name → text)."""
     folder = tmp_path / "documents"
