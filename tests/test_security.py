@@ -272,3 +272,36 @@ def test_restricted_chunks_crowding_the_top_are_still_excluded(store_settings: S
         assert len(allowed) == 8 and "public" not in [p.doc_id for p in allowed[:3]]
     finally:
         assistant.close()
+
+
+def test_a_failing_file_sent_again_before_its_first_job_ran_is_there_for_the_second(
+        tmp_path: Path) -> None:
+    import threading
+
+    from assistant.records import FileResult, IngestReport
+    from assistant.server.jobs import JobQueue
+
+    release = threading.Event()
+
+    class HeldIngest:
+        """Ingestion that waits for the test, then fails each file for what it finds (the
+        component under test is the queue's handling of the uploads folder)."""
+
+        settings = Settings(index=tmp_path / "index", progress=False)
+
+        def ingest(self, paths: list[Path], may_change_restricted: bool = False) -> IngestReport:
+            release.wait(10)
+            return IngestReport(failed=[FileResult(str(p), reason="empty file" if p.exists()
+                                                   else "no such file") for p in paths])
+
+    jobs = JobQueue(HeldIngest())  # type: ignore[arg-type]
+    first = jobs.submit([("blank.txt", b" ")], {})
+    second = jobs.submit([("blank.txt", b" ")], {})  # the same bytes, the same name
+    release.set()
+    for job in (first, second):
+        for _ in range(200):
+            if jobs.status(job.job_id)["status"] == "done":  # type: ignore[index]
+                break
+            threading.Event().wait(0.05)
+    assert [f["reason"] for f in first.files + second.files] == ["empty file", "empty file"]
+    assert not list((tmp_path / "index" / "uploads").rglob("blank.txt*"))  # then it goes

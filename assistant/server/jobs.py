@@ -11,6 +11,7 @@ import re
 import threading
 import unicodedata
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,13 @@ class JobQueue:
                 error TEXT, updated_at TEXT NOT NULL);
         """)
         self._queue: queue.Queue[Job] = queue.Queue(maxsize=size)
+        # The uploads folder is written by requests and tidied by the worker, one at a time:
+        # a failed file is not removed while a job queued after it needs the same one (the
+        # same bytes under the same name, sent again before the first job ran), and is
+        # removed, not kept, when no job has ever ingested it (`_unheld`).
+        self._files = threading.Lock()
+        self._needed: Counter[Path] = Counter()
+        self._unheld: set[Path] = set()
         self._worker = threading.Thread(target=self._run, name="ingest-worker", daemon=True)
         self._worker.start()
 
@@ -85,26 +93,32 @@ class JobQueue:
             raise Busy(f"{self._queue.maxsize} uploads are waiting to be ingested already; "
                        "send this one again shortly", RETRY_AFTER_SECONDS)
         job = Job(uuid.uuid4().hex, [], may_change_restricted=may_change_restricted)
-        for original, data in uploads:
-            path = self.target(original, data)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            sidecar_path = path.with_name(path.name + SIDECAR)
-            if path in job.paths:
-                pass  # the same file twice in one upload
-            elif path.exists():  # same bytes, same name: the index may hold it already
-                job.previous_sidecars[path] = (
-                    sidecar_path.read_text() if sidecar_path.exists() else None)
-            else:
-                path.write_bytes(data)
-            sidecar = {k: v for k, v in meta.items() if v is not None}
-            sidecar.setdefault("title", path.stem)
-            sidecar_path.write_text(json.dumps(sidecar))
-            job.paths.append(path)
-            job.files.append({"filename": path.name, "status": "pending"})
+        with self._files:
+            for original, data in uploads:
+                self._save(job, self.target(original, data), data, meta)
+            self._needed.update(set(job.paths))
         self.jobs[job.job_id] = job
         self._queue.put_nowait(job)
         self._record(job)
         return job
+
+    def _save(self, job: Job, path: Path, data: bytes, meta: dict[str, Any]) -> None:
+        """Keep one upload and its sidecar of metadata (under self._files)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sidecar_path = path.with_name(path.name + SIDECAR)
+        if path in job.paths:
+            pass  # the same file twice in one upload
+        elif path.exists():  # same bytes, same name: the index may hold it already
+            job.previous_sidecars[path] = (
+                sidecar_path.read_text() if sidecar_path.exists() else None)
+        else:
+            path.write_bytes(data)
+            self._unheld.add(path)
+        sidecar = {k: v for k, v in meta.items() if v is not None}
+        sidecar.setdefault("title", path.stem)
+        sidecar_path.write_text(json.dumps(sidecar))
+        job.paths.append(path)
+        job.files.append({"filename": path.name, "status": "pending"})
 
     def status(self, job_id: str) -> dict[str, Any] | None:
         """A job's id, status, files and error; None when no server knows it."""
@@ -135,6 +149,8 @@ class JobQueue:
             except Exception:  # the worker must outlive any one job, whatever goes wrong
                 log.exception("upload job %s failed", job.job_id)
                 job.status, job.error = "failed", "ingestion failed; the server log has details"
+            with self._files:
+                self._needed.subtract(set(job.paths))
             with contextlib.suppress(Exception):  # a lost record must not stop the worker
                 self._record(job)
 
@@ -152,16 +168,25 @@ class JobQueue:
         for entry, path in zip(job.files, job.paths, strict=True):
             entry.update(_outcome(report, path))
             if entry["status"] == "failed":
-                _discard(job, path)
+                self._discard(job, path)
+            else:
+                with self._files:
+                    self._unheld.discard(path)
         job.status = "done"
 
-    @staticmethod
-    def _fail(job: Job, reason: str) -> None:
+    def _fail(self, job: Job, reason: str) -> None:
         """The whole job failed: every file says so, and none is kept."""
         job.status, job.error = "failed", reason
         for entry, path in zip(job.files, job.paths, strict=True):
             entry.update(status="failed", doc_id=None, reason=reason)
-            _discard(job, path)
+            self._discard(job, path)
+
+    def _discard(self, job: Job, path: Path) -> None:
+        """Undo a failed file's upload, unless a job queued since needs the same file."""
+        with self._files:
+            if self._needed[path] <= 1:
+                _discard(job, path, held=path not in self._unheld)
+                self._unheld.discard(path)
 
 
 def _outcome(report: IngestReport, path: Path) -> dict[str, Any]:
@@ -178,13 +203,13 @@ def _outcome(report: IngestReport, path: Path) -> dict[str, Any]:
     return {"status": status, "doc_id": first.doc_id, "reason": "; ".join(reasons)[:2000] or None}
 
 
-def _discard(job: Job, path: Path) -> None:
-    """Undo a failed file's upload: a new file goes with its sidecar (and its folder if
-    empty); a file the index already held keeps its file and gets its old sidecar back."""
+def _discard(job: Job, path: Path, held: bool) -> None:
+    """Undo a failed file's upload: a file no job ingested goes with its sidecar (and its
+    folder if empty); a file the index holds keeps its file and gets its old sidecar back."""
     sidecar = path.with_name(path.name + SIDECAR)
     try:
-        if path in job.previous_sidecars:
-            previous = job.previous_sidecars[path]
+        if held:
+            previous = job.previous_sidecars.get(path)
             if previous is None:
                 sidecar.unlink(missing_ok=True)
             elif path.exists():
