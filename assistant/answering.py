@@ -36,6 +36,7 @@ from .units import (
     FIELD_LINE,
     answer_type,
     counted_words,
+    evidence_units,
     list_end,
     states_count,
     states_money,
@@ -204,19 +205,27 @@ def _stated(question: str, best: list[Candidate]) -> tuple[str, list[Candidate]]
 def _value_after(question: str, best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     """A record names its topic, then gives its values ("Proposed zebra crossing: Hengrove
     Promenade", "Ref PX-DJR-25-031", "This consultation runs from … to 29 October 2025"):
-    when the best unit lacks what the question must be told and the next unit after it that
-    could answer gives that, the two ([] otherwise). The lines between hold neither the
-    question's words nor a value of the kind asked, and none opens the next record with a
-    "Label: value" line; within NEAR_CHARS. Not the unit before: that is most often the end
-    of the item before ("… capped at £350" of another matter)."""
+    when the best unit lacks what the question must be told and a unit of the document text
+    after it (within NEAR_CHARS, read there: the record may run on past the passage) gives
+    that, the two ([] otherwise). Lines between that give no value of the kind asked are
+    passed over, up to one that opens the next record ("Label: value") or that was itself a
+    candidate answer. Not the unit before: that is most often the end of the item before
+    ("… capped at £350" of another matter)."""
     document = best.passage.document
-    after = min((c for c in candidates if c.passage.doc_id == best.passage.doc_id
-                 and best.end <= c.start < best.end + NEAR_CHARS),
-                key=lambda c: c.start, default=None)
-    if after is None or document is None or _stated(question, [after])[0]:
+    if document is None:
         return []
-    between = document.text[best.end:after.start].splitlines()
-    return [] if any(FIELD_LINE.match(line.strip()) for line in between) else [best, after]
+    wants = answer_type(question, document.meeting_date)
+    text = document.text
+    for start, end in evidence_units(text, best.end, min(len(text), best.end + NEAR_CHARS)):
+        unit = text[start:end]
+        after = replace(best, start=start, end=end,
+                        signals={**best.signals, "typed": float(bool(wants and wants(unit)))})
+        if not _stated(question, [after])[0]:
+            return [best, after]
+        if FIELD_LINE.match(unit) or any(_overlaps(c, best.passage.doc_id, start, end)
+                                         for c in candidates):
+            return []
+    return []
 
 
 def _next_to(candidate: Candidate, doc_id: str, at: int, after: bool) -> bool:

@@ -23,11 +23,12 @@ from assistant.answer_model import (
     question_features,
     question_kind,
 )
-from assistant.answering import idf_from
+from assistant.answering import _value_after, idf_from
 from assistant.config import Settings
 from assistant.conversation import answer_entities
 from assistant.ingest import ingest
 from assistant.records import Document
+from assistant.retrieval import Passage
 from assistant.schema import Answer
 from assistant.service import Assistant
 from assistant.signals import _line_label, _titles, category, rank_candidates
@@ -642,3 +643,20 @@ def test_a_name_written_with_a_title_and_initials_is_a_name(tmp_path: Path) -> N
         "Who chairs Ashby Parva Parish Council?")
     assert answer.answerable and "Cllr J Hart (Chair)" in answer.answer
     assert "Bergin" not in answer.answer
+
+
+def test_a_records_value_is_read_past_the_end_of_the_passage_that_names_it() -> None:
+    # the passage retrieved ends with the proposal; its reference opens the next chunk
+    text = ("Comment on traffic proposals\n\nProposed zebra crossing: Hengrove Promenade\n\n"
+            "Ref PX-DJR-25-031\n\nThis consultation runs from 9 October to 29 October 2025.\n")
+    document = Document(doc_id="tro", text=text, source="tro.txt", title="Traffic proposals")
+    end = text.index("\n\nRef")
+    passage = Passage("tro", 0, end, text[:end], 1.0, None, None, None, document=document)
+    question = "What is the reference number for the Hengrove Promenade crossing?"
+    candidates = rank_candidates(question, [passage], lambda term: 1.0)
+    topic, after = _value_after(question, candidates[0], candidates)
+    assert topic.quote_text() == "Proposed zebra crossing: Hengrove Promenade"
+    assert after.quote_text() == "Ref PX-DJR-25-031"
+    asked_when = "Until when can I comment on the Hengrove Promenade crossing?"
+    candidates = rank_candidates(asked_when, [passage], lambda term: 1.0)
+    assert _value_after(asked_when, candidates[0], candidates)[1].quote_text().endswith("2025.")
