@@ -80,12 +80,15 @@ def compose(
     meaning: Meaning | None = None,
     said: list[tuple[str, int, int]] | None = None,
     beside_said: bool = False,
+    referent: list[str] | None = None,
 ) -> Answer:
     """Choose, order and cite the units that answer the question, or decline when the answer
     model gives none of them the probability its threshold asks. `said` holds the spans the
-    previous answer quoted (doc_id, start, end) when this question follows it up."""
+    previous answer quoted (doc_id, start, end) when this question follows it up, `referent`
+    the words of the person its "he" or "she" stands for."""
     model = model or load_model()
-    candidates = rank_candidates(question, passages, idf, context_terms, model, meaning)
+    candidates = rank_candidates(question, passages, idf, context_terms, model, meaning,
+                                 referent=referent)
     if said:
         candidates = _news(question, candidates, said, beside_said)
     kind = model.kind(question)
@@ -125,10 +128,14 @@ def _news(question: str, candidates: list[Candidate], said: list[tuple[str, int,
     """A follow-up asks for something the last answer did not say, most often about what it
     said: a unit it already quoted stays a candidate only if it holds one of the follow-up's
     own words ("Which ward does he represent?" may be answered by the row that named him;
-    "Who proposed that?" is not answered by the resolution it points at), and, when it gave
+    "Who proposed that?" is not answered by the resolution it points at) or the follow-up
+    names only the kind of thing it asks for ("Which party is he in?"), and, when it gave
     a fact (`beside_said`), the unit just before or after one it quoted gains
     NEIGHBOUR_BONUS (the proposer's line under the resolution)."""
     own = set(stems(content_terms(question)))
+    # "Which party is he in?" names only the kind of thing it asks for: the row that named
+    # him gives it without the word
+    kind_only = bool(own) and own <= set(stems(category(question)))
 
     def quoted(candidate: Candidate) -> bool:
         return any(_overlaps(candidate, *span) for span in said)
@@ -139,7 +146,7 @@ def _news(question: str, candidates: list[Candidate], said: list[tuple[str, int,
                    for doc_id, start, end in said)
 
     kept = [c for c in candidates
-            if not quoted(c) or own & set(stems(tokens(c.quote_text())))]
+            if not quoted(c) or kind_only or own & set(stems(tokens(c.quote_text())))]
     for candidate in kept:
         if beside_said and not quoted(candidate) and beside(candidate):
             candidate.score += NEIGHBOUR_BONUS

@@ -12,13 +12,15 @@ from .answer_model import SUMMARY, question_kind
 from .records import LOCAL_OWNER
 from .store.state import StateDb, now
 from .text import content_terms, is_english, one_edit
+from .units import person_names
 
 CONVERSATIONS_FILE = "conversations.sqlite"
 # words that point back at the earlier topic, and with the pronouns, at anything earlier
 _TOPIC_WORDS = "that|this|those|these|there|then|such|the same|above"
 _TOPIC = re.compile(rf"\b({_TOPIC_WORDS})\b", re.I)
-_ANAPHORA = re.compile(rf"\b({_TOPIC_WORDS}|it|its|they|them|their|he|she|his|her|him)\b",
-                       re.I)
+_PERSON_WORDS = "he|she|his|her|him"
+_PERSON = re.compile(rf"\b({_PERSON_WORDS})\b", re.I)
+_ANAPHORA = re.compile(rf"\b({_TOPIC_WORDS}|it|its|they|them|their|{_PERSON_WORDS})\b", re.I)
 
 
 # What a chat message wraps a question in, which the documents do not answer: a greeting, thanks
@@ -164,6 +166,13 @@ class FollowUp:
     # whether that answer gave a fact or two (what lies beside it is likely what "that" asks
     # about) rather than a summary (whose quotes spread over too much to point anywhere)
     pointed: bool = False
+    # whether the lines beside those quotes are likely answers: the follow-up points at the
+    # answer ("Who proposed that?": the proposer's line under the resolution), not at a
+    # person it named ("Which ward does she represent?" is answered by her own line, not by
+    # the next councillor's)
+    beside: bool = False
+    # the words of the person "he" or "she" stands for: the first name the earlier answer gave
+    referent: list[str] = field(default_factory=list)
 
 
 def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
@@ -193,7 +202,11 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     context = " ".join([last.question, *named] if topic else names)
     terms = [t for t in content_terms(" ".join([last.question, *named])) if t not in own_terms]
     said = [(c["doc_id"], c["start"], c["end"]) for c in citations]
-    return FollowUp(context, terms, points_back, said, pointed)
+    person = _PERSON.search(question) is not None
+    people = person_names(citations[0]["quote"]) if person and pointed else []
+    referent = [t for t in content_terms(people[0]) if t not in own_terms] if people else []
+    return FollowUp(context, [t for t in terms if t not in referent], points_back, said,
+                    pointed, beside=pointed and not person, referent=referent)
 
 
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+|[A-Z]\s+)?"

@@ -204,7 +204,8 @@ class Assistant:
                          follow_up.terms if follow_up else None,
                          meaning=self.meaning(question, vector),
                          said=follow_up.said if follow_up else None,
-                         beside_said=bool(follow_up and follow_up.pointed))
+                         beside_said=bool(follow_up and follow_up.beside),
+                         referent=follow_up.referent if follow_up else None)
         return answer, plan.text, passages
 
     def conversation(self, conversation_id: str, owner: str = LOCAL_OWNER,

@@ -80,17 +80,20 @@ class _Asked:
 
 def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str], float],
                     context_terms: list[str] | None = None, model: AnswerModel | None = None,
-                    meaning: Meaning | None = None, rerank: int = RERANK) -> list[Candidate]:
+                    meaning: Meaning | None = None, rerank: int = RERANK,
+                    referent: list[str] | None = None) -> list[Candidate]:
     """Candidate units of the top passages with their signals, likeliest first. The
-    `rerank` likeliest by words are then compared with the question by meaning too."""
+    `rerank` likeliest by words are then compared with the question by meaning too.
+    `referent`: the words of the person a follow-up's "he" or "she" stands for, read as
+    the question's own ("Which ward does she represent?" asks which ward Ann Smith does)."""
     model = model or load_model()
     kind = model.kind(question)
     ranker = model.rankers[model_kind(kind)]
     factual = kind != SUMMARY
-    weights = _term_weights(question, context_terms or [], idf)
     # Shares are of what the question itself asks: a term lent by an earlier turn helps a
     # unit that has it, but a follow-up is not less answered for lacking the earlier topic.
-    own_terms = content_terms(question)
+    own_terms = [*content_terms(question), *(referent or [])]
+    weights = _term_weights(own_terms, context_terms or [], idf)
     mine = {root(t) for t in own_terms}
     asked = _Asked(weights, sum(w for t, w in weights.items() if w > 0 and t in mine) or 1.0,
                    answer_type(question),
@@ -158,12 +161,13 @@ def _focus(terms: list[str]) -> str:
     return next((root(t) for t in terms if t not in PHRASING_WORDS), "")
 
 
-def _term_weights(question: str, context: list[str], idf: Callable[[str], float]) -> dict[str, float]:
-    """Each question term's weight: its rarity, less for words that only phrase the question,
-    scaled by CONTEXT_WEIGHT for terms lent by an earlier turn. Phrasing words rank sentences
-    but are not part of what the evidence must cover (they carry a negative sign as a marker)."""
+def _term_weights(terms: list[str], context: list[str], idf: Callable[[str], float]) -> dict[str, float]:
+    """Each of the question's terms' weight: its rarity, less for words that only phrase the
+    question, scaled by CONTEXT_WEIGHT for terms lent by an earlier turn. Phrasing words rank
+    sentences but are not part of what the evidence must cover (they carry a negative sign as
+    a marker)."""
     weights: dict[str, float] = {}
-    own = [(t, 1.0) for t in content_terms(question)]
+    own = [(t, 1.0) for t in terms]
     for term, scale in own + [(t, CONTEXT_WEIGHT) for t in context]:
         key = root(term)
         if term in PHRASING_WORDS:

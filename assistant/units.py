@@ -61,6 +61,11 @@ _NAME = re.compile(rf"\b(?:Cllrs?|Councillor|Mrs?|Ms|Miss|Dr|Sir|Dame|Prof(?:ess
                    rf"(?<![.!?]\s)(?<!^)\b{_CAPITALISED}(?:\s+{_NAME_WORD})+")
 
 
+def person_names(text: str) -> list[str]:
+    """The people a text names, in order ("Councillor M Latif Darr", "Cllr Sue Lintern")."""
+    return [m.group(0) for m in _NAME.finditer(text)]
+
+
 _LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")  # "Venue: Committee Room 1"
 _ITEM_MARK = r"\(?[a-z]\)|[-•·*–]"  # "(b)", "•": an item's marker beside its number
 _LIST_ITEM = re.compile(rf"\s*(\d{{1,2}}[.)]|{_ITEM_MARK})\s+\S")
