@@ -102,8 +102,9 @@ def compose(
                  else LIST_UNITS,
                  titled=not category(question))
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
+        lacking = _stated(question, best[:1])[0]
         # a record's own value, when its topic line lacks it, before a look-alike elsewhere
-        record = _value_after(question, best[0], candidates) if _stated(question, best[:1])[0] else []
+        record = _value_after(question, best[0], candidates) if lacking else []
         missing, stating = _stated(question, best)
         if record or missing:
             stating = record
