@@ -102,13 +102,13 @@ def compose(
                  else LIST_UNITS,
                  titled=not category(question))
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
-        lacking = _stated(question, best[:1])[0]
-        # a record's own value, when its topic line lacks it, before a look-alike elsewhere
-        record = _value_after(question, best[0], candidates) if lacking else []
         missing, stating = _stated(question, best)
-        if record or missing:
-            stating = record
-            if not stating:
+        # the best unit lacking it, its record's own value comes before a look-alike elsewhere
+        if missing or _stated(question, best[:1])[0]:
+            record = _value_after(question, best[0], candidates)
+            if record:
+                stating = record
+            elif missing:
                 return _decline(passages, conversation_id, best[0], missing)
         best = stating
     else:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .chunking import line_sentence_spans
+from .loaders.metadata import MONTH_PATTERN, MONTHS
 from .text import STOP_WORDS, roots
 
-_MONTH = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|"
-          r"sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\b\.?")
+_MONTH = rf"({MONTH_PATTERN})\b\.?"
 _DATE = re.compile(
     rf"\b(\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|(19|20)\d\d|{_MONTH}\s+(\d{{4}}|\d{{1,2}}(st|nd|rd|th)?\b(,?\s+\d{{4}})?)|"
     rf"\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}(\s+\d{{4}})?)",
@@ -313,7 +313,6 @@ def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]
 
 _LATER = re.compile(r"\b(after|since|following)\s+(the\s+)?$")
 _EARLIER = re.compile(r"\b(before|until|till|prior to|by)\s+(the\s+)?$")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # asked for the next one, or when something will happen: a date after the meeting recorded
 _NEXT = re.compile(r"\b(next|upcoming|forthcoming|will|going to)\b")
 # the year of a copyright notice ("© Crown copyright 2025") dates the page, not an event
@@ -367,8 +366,7 @@ def _when(match: re.Match[str]) -> tuple[int | None, int | None, int | None]:
     beside a month's name)."""
     words = re.findall(r"\w+", match.group(0).lower())
     year = next((int(w) for w in words if len(w) == 4 and w.isdigit()), None)
-    month = next((_MONTHS.index(w[:3]) + 1 for w in words if w[:3] in _MONTHS and
-                  not w.isdigit()), None)
+    month = next((MONTHS[w] for w in words if w in MONTHS), None)
     day = next((int(w.rstrip("stndrh")) for w in words
                 if re.fullmatch(r"\d{1,2}(st|nd|rd|th)?", w)), None) if month else None
     return year, month, day

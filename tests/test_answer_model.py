@@ -404,25 +404,6 @@ def test_a_follow_up_carries_the_earlier_answers_person(council: Assistant) -> N
     assert [c.quote for c in second.citations] == [first.citations[0].quote]
 
 
-def test_a_follow_up_naming_only_the_kind_it_asks_for_is_answered_by_the_row_it_points_at(
-        tmp_path: Path) -> None:
-    # the rows name parties ("Liberal Democrats"), never the word "party"
-    (tmp_path / "councillors.txt").write_text(
-        "Councillors by ward\n\nCouncillor John Boyce, Liberal Democrats, South Wigston ward; "
-        "Leader.\n\nCouncillor Sharon Morris, Labour, South Wigston ward.\n\n"
-        "Councillor Bhupendra Dave, Conservative, Oadby Woodlands ward.\n")
-    settings = Settings(index=tmp_path / "index", progress=False)
-    ingest([tmp_path / "councillors.txt"], settings)
-    assistant = Assistant(settings)
-    try:
-        first = assistant.ask("Who is the Leader?")
-        party = assistant.ask("Which party is he in?", first.conversation_id)
-    finally:
-        assistant.close()
-    assert "John Boyce" in first.answer
-    assert party.answerable and party.citations[0].quote.startswith("Councillor John Boyce")
-
-
 def test_a_title_named_only_qualified_is_not_the_answer(council: Assistant) -> None:
     mayor = council.ask("Who is the Mayor?")
     assert "Ann Smith" in mayor.answer and "Deputy Mayor" not in mayor.answer

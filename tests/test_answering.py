@@ -459,6 +459,20 @@ def test_that_points_at_what_lies_beside_the_earlier_answer(settings: Settings,
     assert "Tom Reed proposed" not in proposer.answer
 
 
+def test_a_follow_up_naming_only_the_kind_it_asks_for_is_answered_by_the_row_it_points_at(
+        settings: Settings, tmp_path: Path) -> None:
+    # the rows name parties ("Liberal Democrats"), never the word "party"
+    folder = tmp_path / "wards"
+    folder.mkdir()
+    (folder / "councillors.txt").write_text(
+        "Councillors by ward\n\nCouncillor John Boyce, Liberal Democrats, South Wigston ward; "
+        "Leader.\n\nCouncillor Sharon Morris, Labour, South Wigston ward.\n\n"
+        "Councillor Bhupendra Dave, Conservative, Oadby Woodlands ward.\n")
+    first, party = _ask_then_follow_up(folder, settings, "Who is the Leader?",
+                                       "Which party is he in?")
+    assert "John Boyce" in first.answer
+    assert party.answerable and party.citations[0].quote.startswith("Councillor John Boyce")
+
 def test_it_points_at_a_name_and_that_at_the_earlier_topic() -> None:
     fact = Turn("What case management system does the London CRC use?", "",
                 {"answerable": True, "citations": [

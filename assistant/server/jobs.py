@@ -150,7 +150,7 @@ class JobQueue:
                 log.exception("upload job %s failed", job.job_id)
                 job.status, job.error = "failed", "ingestion failed; the server log has details"
             with self._files:
-                self._needed.subtract(set(job.paths))
+                self._needed -= Counter(set(job.paths))  # drops the paths no job needs
             with contextlib.suppress(Exception):  # a lost record must not stop the worker
                 self._record(job)
 
