@@ -34,10 +34,13 @@ from .signals import Candidate, Meaning, category, rank_candidates
 from .text import content_terms, short_forms, stems, tokens
 from .units import (
     FIELD_LINE,
+    Place,
     answer_type,
+    asks_place,
     counted_words,
     evidence_units,
     list_end,
+    ranked_row,
     states_count,
     states_money,
 )
@@ -101,6 +104,10 @@ def compose(
     best = _best(candidates, FACT_UNITS if kind == FACT and not _PLURAL.match(question)
                  else LIST_UNITS,
                  titled=not category(question))
+    place = asks_place(question) if kind != SUMMARY else None
+    placed = _placed(best[0], place) if place else None
+    if placed:  # "Which candidate got the fewest votes?": one row, a fact
+        best, kind = [placed], FACT
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
         missing, stating = _stated(question, best)
         # the best unit lacking it, its record's own value comes before a look-alike elsewhere
@@ -234,6 +241,15 @@ def _value_after(question: str, best: Candidate, candidates: list[Candidate]) ->
                                          for c in candidates):
             return []
     return []
+
+
+def _placed(best: Candidate, place: Place) -> Candidate | None:
+    """Asked who won or came second, when the best unit is a row of a table that counts
+    (votes, attendance), the row at the place asked for (units.ranked_row), whichever row
+    the words matched best: every row of a results table matches "Batley East" alike."""
+    document = best.passage.document
+    row = ranked_row(document.text, best.start, place) if document else None
+    return replace(best, start=row[0], end=row[1]) if row else None
 
 
 def _next_to(candidate: Candidate, doc_id: str, at: int, after: bool) -> bool:

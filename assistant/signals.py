@@ -24,10 +24,13 @@ from .text import PHRASING_WORDS, STOP_WORDS, content_terms, fold, root, roots, 
 from .units import (
     FIELD_LINE,
     AnswerType,
+    Place,
     answer_type,
+    asks_place,
     evidence_units,
     has_contact,
     is_bare,
+    ranked_row,
     repeated,
 )
 
@@ -126,6 +129,11 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
                                        [d.text for i, d in documents.items()
                                         if d is not None and i != p.doc_id])]
     candidates = [c for c in candidates if c.passage.doc_id in about] or candidates
+    # Nor does a results table say who "won" or "came second": its counts do.
+    place = asks_place(question)
+    if place is not None:
+        for doc_id in {c.passage.doc_id for c in candidates if _counted_row(c, place)}:
+            absent[doc_id] = asked.share(lacks[doc_id] - set(roots(list(place.words))))
     for candidate in candidates:
         candidate.signals["absent"] = absent[candidate.passage.doc_id]
         candidate.score = ranker.score(candidate.signals)
@@ -223,6 +231,13 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, wants: AnswerType | 
         }
         found.append(Candidate(passage, rank, start, end, signals))
     return found
+
+
+def _counted_row(candidate: Candidate, place: Place) -> bool:
+    """Whether the unit is a row of a table that counts (units.ranked_row)."""
+    document = candidate.passage.document
+    return document is not None and ranked_row(document.text, candidate.start,
+                                               place) is not None
 
 
 def _titles(unit: str, document: Document) -> bool:

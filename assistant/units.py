@@ -405,3 +405,109 @@ def repeated(unit: str, own: str, others: list[str]) -> float:
     counts = line_counts(own)
     return sum(counts[k] > 1 or any(k in line_counts(o) for o in others)
                for k in keys) / len(keys)
+
+
+# Asked for a row by its place in a count: "Who won …?", "Which candidate got the fewest
+# votes?", "Who came second?", "the second highest turnout". Superlatives and ordinals are
+# English grammar, not any one document's wording; winning is coming top.
+_TOP = r"won|wins?|winner|winning|top|most|highest|largest|biggest|greatest"
+_BOTTOM = r"least|fewest|lowest|smallest"
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth")
+_PLACED = re.compile(
+    rf"\b(?:(?:came|come|comes|placed|finished|ranked|coming)\s+(?P<at>{'|'.join(_ORDINALS)}|last)"
+    rf"|(?:(?P<nth>{'|'.join(_ORDINALS[1:])})\s+)?(?:(?P<top>{_TOP})|(?P<bottom>{_BOTTOM})))\b",
+    re.I)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place in a count asked for: the `nth` from the top (or from the bottom), and the
+    question's words that ask it (no document need hold them)."""
+
+    nth: int
+    top: bool
+    words: tuple[str, ...]
+
+
+def asks_place(question: str) -> Place | None:
+    """The place in a count a question asks for, or None: "Who won?" the first from the top,
+    "Who came second?" the second, "Who got the fewest votes?" the first from the bottom."""
+    match = _PLACED.search(question)
+    if match is None:
+        return None
+    words = tuple(match.group(0).lower().split())
+    if match.group("at"):
+        at = match.group("at").lower()
+        return Place(1, False, words) if at == "last" else Place(_ORDINALS.index(at) + 1,
+                                                                 True, words)
+    nth = _ORDINALS.index(match.group("nth").lower()) + 1 if match.group("nth") else 1
+    return Place(nth, bool(match.group("top")), words)
+
+
+_CELL_SPLIT = re.compile(r"\s+\|\s+|;\s+")
+# a cell that gives a count or an amount: "2640 votes", "Votes: 1,204", "27%", "£3,500" (not
+# a year: "Year: 2017")
+_COUNT_CELL = re.compile(r"(?:[^:]{1,40}:\s*)?[£$€]?(?!(?:19|20)\d\d\b)(\d[\d,]*(?:\.\d+)?)\s*%?"
+                         r"(?:\s+[A-Za-z]+)?\s*")
+
+
+def _cells(line: str) -> list[str]:
+    return _CELL_SPLIT.split(line.strip())
+
+
+def _shape(line: str) -> tuple[str, ...]:
+    """What rows of one table share: as many cells, each with the same label, if any
+    ("Votes: 2640"), or none ("2640 votes"). A line of two cells is a row when they are
+    split by " | " or both labelled, not a sentence with a semicolon (none when no row)."""
+    cells = _cells(line)
+    labels = tuple(c.split(":", 1)[0] if ":" in c else "" for c in cells)
+    row = len(cells) > 2 or len(cells) == 2 and (" | " in line or all(labels))
+    return labels if row else ()
+
+
+def _line_at(text: str, at: int) -> tuple[int, int]:
+    """The line of the text that holds offset `at`, as (start, end)."""
+    end = text.find("\n", at)
+    return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
+
+
+def _table(text: str, start: int) -> list[tuple[int, int]]:
+    """The rows of the table a line belongs to: the lines above and below it, blank lines
+    between them passed over, that have its shape (none when it is no row)."""
+    row = _line_at(text, start)
+    shape = _shape(text[row[0]:row[1]])
+    if not shape:
+        return []
+    rows = [row]
+    while rows[0][0] > 0:  # upwards
+        above = text[:rows[0][0]].rstrip()
+        line = _line_at(text, len(above) - 1) if above else None
+        if line is None or _shape(text[line[0]:line[1]]) != shape:
+            break
+        rows.insert(0, line)
+    while rows[-1][1] < len(text):  # downwards
+        below = len(text) - len(text[rows[-1][1]:].lstrip())
+        line = _line_at(text, below) if below < len(text) else None
+        if line is None or _shape(text[line[0]:line[1]]) != shape:
+            break
+        rows.append(line)
+    return rows
+
+
+def ranked_row(text: str, start: int, place: Place) -> tuple[int, int] | None:
+    """The row of the table holding offset `start` (a row a line, its cells split by " | "
+    or "; ", as the loaders write tables) at the place asked for by the first column that
+    gives a count in every row ("2640 votes", "Votes: 1,204"), as (start, end) of its line;
+    None when that is no such row or the place is past the table's end."""
+    rows = _table(text, start)
+    if len(rows) < 2:
+        return None
+    cells = [_cells(text[a:b]) for a, b in rows]
+    for column in range(len(cells[0])):
+        found = [_COUNT_CELL.fullmatch(row[column]) for row in cells]
+        counts = [float(m.group(1).replace(",", "")) for m in found if m]
+        if len(counts) == len(rows):
+            order = sorted(range(len(rows)), key=lambda i: -counts[i] if place.top else counts[i])
+            return rows[order[place.nth - 1]] if place.nth <= len(rows) else None
+    return None

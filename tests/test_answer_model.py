@@ -34,10 +34,13 @@ from assistant.service import Assistant
 from assistant.signals import _line_label, _titles, category, rank_candidates
 from assistant.text import root, roots
 from assistant.units import (
+    Place,
     answer_type,
+    asks_place,
     evidence_units,
     has_contact,
     is_bare,
+    ranked_row,
     repeated,
     states_count,
     states_money,
@@ -662,3 +665,72 @@ def test_a_records_value_is_read_past_the_end_of_the_passage_that_names_it() -> 
     asked_when = "Until when can I comment on the Hengrove Promenade crossing?"
     candidates = rank_candidates(asked_when, [passage], lambda term: 1.0)
     assert _value_after(asked_when, candidates[0], candidates)[1].quote_text().endswith("2025.")
+
+
+@pytest.mark.parametrize("question, place", [
+    ("Who won the Hillside ward by-election?", (1, True)),
+    ("Who came second in Hillside?", (2, True)),
+    ("Which candidate got the fewest votes?", (1, False)),
+    ("Who came last?", (1, False)),
+    ("Which ward had the second highest turnout?", (2, True)),
+    ("What was the second item on the agenda?", None),
+    ("Who chairs the audit committee?", None),
+])
+def test_a_question_asks_for_a_place_in_a_count_by_its_superlative_or_ordinal(
+        question: str, place: tuple[int, bool] | None) -> None:
+    asked = asks_place(question)
+    assert (asked and (asked.nth, asked.top)) == place
+
+
+# a results table as the HTML loader writes one: a row a line, blank lines between
+RESULTS = ("Hillside ward by-election, 3 March 2026\n\nElectorate: 9,120\n\n"
+           "Candidate: Amy Clarke; Party: Green Party; Votes: 311; Result: Not elected\n\n"
+           "Candidate: Brian Doyle; Party: Labour; Votes: 1,204; Result: Elected\n\n"
+           "Candidate: Carol Evans; Party: Conservative; Votes: 987; Result: Not elected\n\n"
+           "Turnout: 27%\n")
+
+
+def test_the_row_at_a_place_is_read_by_the_tables_count_column() -> None:
+    def row(text: str, unit: str, place: Place) -> str | None:
+        found = ranked_row(text, text.index(unit), place)
+        return text[found[0]:found[1]] if found else None
+
+    won, second, last, fourth = Place(1, True, ()), Place(2, True, ()), Place(1, False, ()), \
+        Place(4, True, ())
+    assert row(RESULTS, "Amy", won) == ("Candidate: Brian Doyle; Party: Labour; Votes: 1,204; "
+                                        "Result: Elected")
+    assert row(RESULTS, "Brian", second).startswith("Candidate: Carol Evans")
+    assert row(RESULTS, "Brian", last).startswith("Candidate: Amy Clarke")
+    assert row(RESULTS, "Amy", fourth) is None  # three rows
+    assert row(RESULTS, "Electorate", won) is None  # no row of a table
+    # a year is no count; the levy is
+    levies = "Year: 2017 | Levy: $32,120\nYear: 2018 | Levy: $40,000\nYear: 2016 | Levy: $1,000\n"
+    assert row(levies, "2016", won) == "Year: 2018 | Levy: $40,000"
+    # a list of candidates that counts nothing, and sentences with semicolons, rank nothing
+    notice = ("Surname: Marshall; Other names: James; Description: Labour\n"
+              "Surname: Duffin; Other names: Ann; Description: Scottish Green Party\n")
+    assert row(notice, "Duffin", won) is None
+    assert row("The clerk wrote 3 letters; all agreed\nThe chair thanked 12 people; done\n",
+               "The clerk", won) is None
+
+
+def test_who_won_or_came_second_is_answered_by_the_row_at_that_place(tmp_path: Path) -> None:
+    # every row matches the question's words alike ("Hillside ward by-election")
+    html = ("<html><head><title>Hillside ward by-election result</title></head><body>"
+            "<h1>Hillside ward by-election, 3 March 2026</h1><table><tr><th>Candidate</th>"
+            "<th>Party</th><th>Votes</th><th>Result</th></tr>" + "".join(
+                f"<tr><td>{name}</td><td>{party}</td><td>{votes}</td><td>{result}</td></tr>"
+                for name, party, votes, result in (
+                    ("Amy Clarke", "Green Party", "311", "Not elected"),
+                    ("Brian Doyle", "Labour", "1,204", "Elected"),
+                    ("Carol Evans", "Conservative", "987", "Not elected"),
+                    ("Dev Patel", "Liberal Democrats", "402", "Not elected")))
+            + "</table></body></html>")
+    won, second, fewest = _ask_over(
+        tmp_path, {"hillside.html": html}, "Who won the Hillside ward by-election?",
+        "Who came second in the Hillside ward by-election?",
+        "Which candidate got the fewest votes in Hillside ward?")
+    assert won.answerable and won.citations[0].quote.startswith("Candidate: Brian Doyle")
+    assert len(won.citations) == 1
+    assert second.answerable and second.citations[0].quote.startswith("Candidate: Carol Evans")
+    assert fewest.answerable and fewest.citations[0].quote.startswith("Candidate: Amy Clarke")
