@@ -31,7 +31,7 @@ from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation
 from .signals import Candidate, Meaning, category, rank_candidates
-from .text import content_terms, short_forms, stems, tokens
+from .text import content_terms, roots, short_forms, stems, tokens
 from .units import (
     FIELD_LINE,
     Place,
@@ -105,7 +105,7 @@ def compose(
                  else LIST_UNITS,
                  titled=not category(question))
     place = asks_place(question) if kind != SUMMARY else None
-    placed = _placed(best[0], place) if place else None
+    placed = _placed(best[0], place, question) if place else None
     if placed:  # "Which candidate got the fewest votes?": one row, a fact
         best, kind = [placed], FACT
     if kind == FACT:  # asked how many or how much, the units that give it are the answer
@@ -243,12 +243,14 @@ def _value_after(question: str, best: Candidate, candidates: list[Candidate]) ->
     return []
 
 
-def _placed(best: Candidate, place: Place) -> Candidate | None:
+def _placed(best: Candidate, place: Place, question: str) -> Candidate | None:
     """Asked who won or came second, when the best unit is a row of a table that counts
-    (votes, attendance), the row at the place asked for (units.ranked_row), whichever row
-    the words matched best: every row of a results table matches "Batley East" alike."""
+    (votes, attendance), the row at the place asked for among the rows that hold what the
+    best one holds of the question (units.ranked_row), whichever row the words matched
+    best: every row of a results table matches "Batley East" alike."""
     document = best.passage.document
-    row = ranked_row(document.text, best.start, place) if document else None
+    asked = frozenset(roots(content_terms(question)))
+    row = ranked_row(document.text, best.start, place, asked) if document else None
     return replace(best, start=row[0], end=row[1]) if row else None
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from .chunking import line_sentence_spans
 from .loaders.metadata import MONTH_PATTERN, MONTHS
-from .text import STOP_WORDS, roots
+from .text import STOP_WORDS, content_terms, roots
 
 _MONTH = rf"({MONTH_PATTERN})\b\.?"
 _DATE = re.compile(
@@ -480,27 +480,38 @@ def _table(text: str, start: int) -> list[tuple[int, int]]:
     if not shape:
         return []
     rows = [row]
-    while rows[0][0] > 0:  # upwards
-        above = text[:rows[0][0]].rstrip()
-        line = _line_at(text, len(above) - 1) if above else None
+    while True:  # upwards
+        at = rows[0][0] - 1
+        while at >= 0 and text[at].isspace():
+            at -= 1
+        line = _line_at(text, at) if at >= 0 else None
         if line is None or _shape(text[line[0]:line[1]]) != shape:
             break
         rows.insert(0, line)
-    while rows[-1][1] < len(text):  # downwards
-        below = len(text) - len(text[rows[-1][1]:].lstrip())
-        line = _line_at(text, below) if below < len(text) else None
+    while True:  # downwards
+        at = rows[-1][1]
+        while at < len(text) and text[at].isspace():
+            at += 1
+        line = _line_at(text, at) if at < len(text) else None
         if line is None or _shape(text[line[0]:line[1]]) != shape:
             break
         rows.append(line)
     return rows
 
 
-def ranked_row(text: str, start: int, place: Place) -> tuple[int, int] | None:
+def ranked_row(text: str, start: int, place: Place,
+               asked: frozenset[str] = frozenset()) -> tuple[int, int] | None:
     """The row of the table holding offset `start` (a row a line, its cells split by " | "
     or "; ", as the loaders write tables) at the place asked for by the first column that
     gives a count in every row ("2640 votes", "Votes: 1,204"), as (start, end) of its line;
-    None when that is no such row or the place is past the table's end."""
+    None when that is no such row or the place is past the table's end. Of the question's
+    roots (`asked`), those the row holds pick the rows ranked: asked who won in Hillside
+    ward, a table of every ward's candidates ranks Hillside's."""
     rows = _table(text, start)
+    if rows:
+        line = _line_at(text, start)
+        wanted = asked & set(roots(content_terms(text[line[0]:line[1]])))
+        rows = [(a, b) for a, b in rows if wanted <= set(roots(content_terms(text[a:b])))]
     if len(rows) < 2:
         return None
     cells = [_cells(text[a:b]) for a, b in rows]

@@ -32,7 +32,7 @@ from assistant.retrieval import Passage
 from assistant.schema import Answer
 from assistant.service import Assistant
 from assistant.signals import _line_label, _titles, category, rank_candidates
-from assistant.text import root, roots
+from assistant.text import content_terms, root, roots
 from assistant.units import (
     Place,
     answer_type,
@@ -703,6 +703,13 @@ def test_the_row_at_a_place_is_read_by_the_tables_count_column() -> None:
     assert row(RESULTS, "Brian", last).startswith("Candidate: Amy Clarke")
     assert row(RESULTS, "Amy", fourth) is None  # three rows
     assert row(RESULTS, "Electorate", won) is None  # no row of a table
+    # asked of one ward, a table of every ward's candidates ranks that ward's
+    wards = ("Candidate: Amy Clarke; Ward: Hillside; Votes: 311\n"
+             "Candidate: Brian Doyle; Ward: Hillside; Votes: 1,204\n"
+             "Candidate: Carol Evans; Ward: Riverside; Votes: 2,987\n")
+    hillside = frozenset(roots(content_terms("Who won in Hillside ward?")))
+    found = ranked_row(wards, wards.index("Amy"), won, hillside)
+    assert found and wards[found[0]:found[1]].startswith("Candidate: Brian Doyle")
     # a year is no count; the levy is
     levies = "Year: 2017 | Levy: $32,120\nYear: 2018 | Levy: $40,000\nYear: 2016 | Levy: $1,000\n"
     assert row(levies, "2016", won) == "Year: 2018 | Levy: $40,000"

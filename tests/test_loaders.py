@@ -307,6 +307,40 @@ def test_moderngov_xml_reads_as_records(name: str, title: str, lines: list[str])
     assert "<" not in parsed.text and all(line in parsed.text.splitlines() for line in lines)
 
 
+def test_an_election_of_several_wards_reads_each_ward_under_its_heading(tmp_path: Path) -> None:
+    # a ModernGov GetElectionResults response: candidates of every area in one list
+    def candidate(area: int, ward: str, name: str, votes: int, elected: bool) -> str:
+        return (f"<candidate><electionareaid>{area}</electionareaid><areatitle>{ward}</areatitle>"
+                f"<candidatename>{name}</candidatename><numvotes>{votes}</numvotes>"
+                f"<politicalpartytitle>Independent</politicalpartytitle>"
+                f"<iselected>{elected}</iselected></candidate>")
+
+    def area(number: int, ward: str, electorate: int) -> str:
+        return (f"<electionarea><electionareaid>{number}</electionareaid><title>{ward}</title>"
+                f"<electorate>{electorate}</electorate><numseats>1</numseats>"
+                "<numpostalvotessent>0</numpostalvotessent><spoiledvotes><spoiledvote>"
+                "<description>Unmarked</description><numvotes>3</numvotes></spoiledvote>"
+                "</spoiledvotes></electionarea>")
+
+    (tmp_path / "results.xml").write_text(
+        "<election><title>Borough elections 2026</title><candidates>"
+        + candidate(1, "Hillside", "Amy Clarke", 311, False)
+        + candidate(2, "Riverside", "Carol Evans", 2987, True)
+        + candidate(1, "Hillside", "Brian Doyle", 1204, True)
+        + "</candidates><electionareas>" + area(1, "Hillside", 9120) + area(2, "Riverside", 8800)
+        + "</electionareas></election>")
+    lines = [line for line in load_one(tmp_path / "results.xml").parsed.text.splitlines() if line]
+    assert lines == [
+        "# Borough elections 2026",
+        "## Hillside ward", "Electorate: 9120", "Seats: 1",
+        "Rejected ballot papers (Unmarked): 3",
+        "Brian Doyle | Independent | 1204 votes | Hillside ward | elected",
+        "Amy Clarke | Independent | 311 votes | Hillside ward | not elected",
+        "## Riverside ward", "Electorate: 8800", "Seats: 1",
+        "Rejected ballot papers (Unmarked): 3",
+        "Carol Evans | Independent | 2987 votes | Riverside ward | elected"]
+
+
 def test_other_xml_gives_its_text_never_its_tags(tmp_path: Path) -> None:
     (tmp_path / "items.xml").write_text(
         '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'

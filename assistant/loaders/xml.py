@@ -69,6 +69,9 @@ def _council_from(hosts: set[str]) -> str:
 
 
 def _election(root: etree._Element) -> tuple[str, list[str]]:
+    """An election's results: each area's (ward's) counts and its candidates, most votes
+    first, a line each; the areas under their own headings when there are several, so that
+    one ward's candidates are never ranked among another's."""
     title = " ".join((next((c.text for c in root if _tag(c) == "title"), "") or "").split())
     lines = [f"# {title}" if title else "# Election results"]
     electorate = next((c.text for c in root if _tag(c) == "electorate"), None)
@@ -76,14 +79,50 @@ def _election(root: etree._Element) -> tuple[str, list[str]]:
         lines.append(f"Electorate: {electorate.strip()}")
     candidates = [e for e in root.iter() if _tag(e) == "candidate"]
     candidates.sort(key=lambda c: -int(_text(c, "numvotes") or 0))
-    for person in candidates:
-        elected = _text(person, "iselected").lower() == "true"
-        area = _text(person, "areatitle")
-        lines.append(" | ".join(p for p in (
-            _text(person, "candidatename"), _text(person, "politicalpartytitle"),
-            f"{_text(person, 'numvotes')} votes", f"{area} ward" if area else "",
-            "elected" if elected else "not elected") if p))
+    areas = [e for e in root.iter() if _tag(e) == "electionarea"]
+    shown = list(lines)
+    for area in areas:
+        if len(areas) > 1:
+            lines.append(f"\n## {_text(area, 'title')} ward\n")
+        lines += _area_counts(area, shown)
+        lines += [_candidate(c) for c in candidates
+                  if _text(c, "electionareaid") == _text(area, "electionareaid")]
+    counted = {_text(a, "electionareaid") for a in areas}
+    lines += [_candidate(c) for c in candidates if _text(c, "electionareaid") not in counted]
     return title, lines
+
+
+# An election area's counts, as ModernGov names them; a zero is a count not given
+_AREA_COUNTS = (("electorate", "Electorate"), ("numseats", "Seats"),
+                ("numballotpapersissued", "Ballot papers issued"),
+                ("numpostalvotessent", "Postal votes sent"),
+                ("numpostalvotesreturned", "Postal votes returned"),
+                ("numproxyvotes", "Proxy votes"))
+
+
+def _area_counts(area: etree._Element, shown: list[str]) -> list[str]:
+    """The area's counts and rejected ballot papers, a line each, none the election's own
+    lines (`shown`) already give (a by-election's one area repeats its electorate)."""
+    own = [child for child in area if _tag(child) != "spoiledvotes"]
+    lines = []
+    for name, label in _AREA_COUNTS:
+        value = next((" ".join((c.text or "").split()) for c in own if _tag(c) == name), "")
+        if value not in ("", "0") and f"{label}: {value}" not in shown:
+            lines.append(f"{label}: {value}")
+    for spoiled in (e for e in area.iter() if _tag(e) == "spoiledvote"):
+        if _text(spoiled, "numvotes") not in ("", "0"):
+            lines.append(f"Rejected ballot papers ({_text(spoiled, 'description')}): "
+                         f"{_text(spoiled, 'numvotes')}")
+    return lines
+
+
+def _candidate(person: etree._Element) -> str:
+    elected = _text(person, "iselected").lower() == "true"
+    area = _text(person, "areatitle")
+    return " | ".join(p for p in (
+        _text(person, "candidatename"), _text(person, "politicalpartytitle"),
+        f"{_text(person, 'numvotes')} votes", f"{area} ward" if area else "",
+        "elected" if elected else "not elected") if p)
 
 
 def _listing(record: str, fields: tuple[str, ...], title: str) -> Callable[
