@@ -249,7 +249,9 @@ def _placed(best: Candidate, place: Place, question: str) -> Candidate | None:
     best one holds of the question (units.ranked_row), whichever row the words matched
     best: every row of a results table matches "Batley East" alike."""
     document = best.passage.document
-    asked = frozenset(roots(content_terms(question)))
+    # what it asks for ("Which party …?") and its place ("came third") pick no rows
+    asked = frozenset(roots(content_terms(question))) - set(roots(category(question))) - set(
+        roots(list(place.words)))
     row = ranked_row(document.text, best.start, place, asked) if document else None
     return replace(best, start=row[0], end=row[1]) if row else None
 

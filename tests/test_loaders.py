@@ -333,11 +333,11 @@ def test_an_election_of_several_wards_reads_each_ward_under_its_heading(tmp_path
     assert lines == [
         "# Borough elections 2026",
         "## Hillside ward", "Electorate: 9120", "Seats: 1",
-        "Rejected ballot papers (Unmarked): 3",
+        "Rejected ballot papers: 3",
         "Brian Doyle | Independent | 1204 votes | Hillside ward | elected",
         "Amy Clarke | Independent | 311 votes | Hillside ward | not elected",
         "## Riverside ward", "Electorate: 8800", "Seats: 1",
-        "Rejected ballot papers (Unmarked): 3",
+        "Rejected ballot papers: 3",
         "Carol Evans | Independent | 2987 votes | Riverside ward | elected"]
 
 

@@ -101,7 +101,7 @@ _AREA_COUNTS = (("electorate", "Electorate"), ("numseats", "Seats"),
 
 
 def _area_counts(area: etree._Element, shown: list[str]) -> list[str]:
-    """The area's counts and rejected ballot papers, a line each, none the election's own
+    """The area's counts and its rejected ballot papers, a line each, none the election's own
     lines (`shown`) already give (a by-election's one area repeats its electorate)."""
     own = [child for child in area if _tag(child) != "spoiledvotes"]
     lines = []
@@ -109,10 +109,11 @@ def _area_counts(area: etree._Element, shown: list[str]) -> list[str]:
         value = next((" ".join((c.text or "").split()) for c in own if _tag(c) == name), "")
         if value not in ("", "0") and f"{label}: {value}" not in shown:
             lines.append(f"{label}: {value}")
-    for spoiled in (e for e in area.iter() if _tag(e) == "spoiledvote"):
-        if _text(spoiled, "numvotes") not in ("", "0"):
-            lines.append(f"Rejected ballot papers ({_text(spoiled, 'description')}): "
-                         f"{_text(spoiled, 'numvotes')}")
+    # the reasons' wording ("voting for more Candidates than …") would answer questions
+    # about candidates; their total is what a results page gives
+    rejected = sum(int(_text(e, "numvotes") or 0) for e in area.iter() if _tag(e) == "spoiledvote")
+    if rejected:
+        lines.append(f"Rejected ballot papers: {rejected}")
     return lines
 
 
