@@ -40,6 +40,8 @@ heard start starts started begin begins began commence commences
 
 def fold(text: str) -> str:
     """Lower case without diacritics: "Müller" → "muller", "Ŵyddgrug" → "wyddgrug"."""
+    if text.isascii():  # no diacritics to take off (most text: a unit is read often)
+        return text.lower()
     decomposed = unicodedata.normalize("NFD", text)
     bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", bare).lower().replace("µ", "μ")  # as unicode61 folds

@@ -61,7 +61,17 @@ class VectorIndex:
         """Ids and inner-product scores of the k nearest vectors (fewer if the index is small)."""
         if self.count == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self.index.search(np.atleast_2d(query).astype(np.float32), min(k, self.count))
+        # FAISS splits work among OpenMP threads by query: one query gains nothing from
+        # more, and starting them cost more than the search (100k vectors on two cores,
+        # scripts/bench_query.py: 32 ms on two threads, 17 ms on one). The setting is this
+        # thread's own; it is put back.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self.index.search(np.atleast_2d(query).astype(np.float32),
+                                            min(k, self.count))
+        finally:
+            faiss.omp_set_num_threads(threads)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
