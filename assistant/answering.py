@@ -250,8 +250,7 @@ def _placed(best: Candidate, place: Place, question: str) -> Candidate | None:
     best: every row of a results table matches "Batley East" alike."""
     document = best.passage.document
     # what it asks for ("Which party …?") and its place ("came third") pick no rows
-    asked = frozenset(roots(content_terms(question))) - set(roots(category(question))) - set(
-        roots(list(place.words)))
+    asked = frozenset(roots(content_terms(question))) - set(roots(category(question))) - place.words
     row = ranked_row(document.text, best.start, place, asked) if document else None
     return replace(best, start=row[0], end=row[1]) if row else None
 

@@ -132,9 +132,12 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     # Nor does a results table say who "won" or "came second": its counts do.
     place = asks_place(question)
     if place is not None:
-        for doc_id in {c.passage.doc_id for c in candidates}:
-            if any(_counted_row(c, place) for c in candidates if c.passage.doc_id == doc_id):
-                absent[doc_id] = asked.share(lacks[doc_id] - set(roots(list(place.words))))
+        counted: set[str] = set()  # each document's rows read until one counts
+        for candidate in candidates:
+            doc_id = candidate.passage.doc_id
+            if doc_id not in counted and _counted_row(candidate, place):
+                counted.add(doc_id)
+                absent[doc_id] = asked.share(lacks[doc_id] - place.words)
     for candidate in candidates:
         candidate.signals["absent"] = absent[candidate.passage.doc_id]
         candidate.score = ranker.score(candidate.signals)

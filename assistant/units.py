@@ -423,11 +423,11 @@ _PLACED = re.compile(
 @dataclass(frozen=True)
 class Place:
     """A place in a count asked for: the `nth` from the top (or from the bottom), and the
-    question's words that ask it (no document need hold them)."""
+    roots (text.roots) of the question's words that ask it (no document need hold them)."""
 
     nth: int
     top: bool
-    words: tuple[str, ...]
+    words: frozenset[str] = frozenset()
 
 
 def asks_place(question: str) -> Place | None:
@@ -436,7 +436,7 @@ def asks_place(question: str) -> Place | None:
     match = _PLACED.search(question)
     if match is None:
         return None
-    words = tuple(match.group(0).lower().split())
+    words = frozenset(roots(match.group(0).lower().split()))
     if match.group("at"):
         at = match.group("at").lower()
         return Place(1, False, words) if at == "last" else Place(_ORDINALS.index(at) + 1,
@@ -472,6 +472,14 @@ def _line_at(text: str, at: int) -> tuple[int, int]:
     return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
 
 
+def _neighbour(text: str, line: tuple[int, int], down: bool) -> tuple[int, int] | None:
+    """The nearest line below (or above) a line that is not blank, if any."""
+    step, at = (1, line[1]) if down else (-1, line[0] - 1)
+    while 0 <= at < len(text) and text[at].isspace():
+        at += step
+    return _line_at(text, at) if 0 <= at < len(text) else None
+
+
 def _table(text: str, start: int) -> list[tuple[int, int]]:
     """The rows of the table a line belongs to: the lines above and below it, blank lines
     between them passed over, that have its shape (none when it is no row)."""
@@ -480,22 +488,10 @@ def _table(text: str, start: int) -> list[tuple[int, int]]:
     if not shape:
         return []
     rows = [row]
-    while True:  # upwards
-        at = rows[0][0] - 1
-        while at >= 0 and text[at].isspace():
-            at -= 1
-        line = _line_at(text, at) if at >= 0 else None
-        if line is None or _shape(text[line[0]:line[1]]) != shape:
-            break
-        rows.insert(0, line)
-    while True:  # downwards
-        at = rows[-1][1]
-        while at < len(text) and text[at].isspace():
-            at += 1
-        line = _line_at(text, at) if at < len(text) else None
-        if line is None or _shape(text[line[0]:line[1]]) != shape:
-            break
-        rows.append(line)
+    for down in (False, True):
+        while (line := _neighbour(text, rows[-1] if down else rows[0], down)) is not None \
+                and _shape(text[line[0]:line[1]]) == shape:
+            rows.insert(len(rows) if down else 0, line)
     return rows
 
 
@@ -508,9 +504,9 @@ def ranked_row(text: str, start: int, place: Place,
     roots (`asked`), those the row holds pick the rows ranked: asked who won in Hillside
     ward, a table of every ward's candidates ranks Hillside's."""
     rows = _table(text, start)
-    if rows:
-        line = _line_at(text, start)
-        wanted = asked & set(roots(content_terms(text[line[0]:line[1]])))
+    line = _line_at(text, start)
+    wanted = asked & set(roots(content_terms(text[line[0]:line[1]]))) if rows and asked else set()
+    if wanted:
         rows = [(a, b) for a, b in rows if wanted <= set(roots(content_terms(text[a:b])))]
     if len(rows) < 2:
         return None

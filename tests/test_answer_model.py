@@ -695,8 +695,7 @@ def test_the_row_at_a_place_is_read_by_the_tables_count_column() -> None:
         found = ranked_row(text, text.index(unit), place)
         return text[found[0]:found[1]] if found else None
 
-    won, second, last, fourth = Place(1, True, ()), Place(2, True, ()), Place(1, False, ()), \
-        Place(4, True, ())
+    won, second, last, fourth = Place(1, True), Place(2, True), Place(1, False), Place(4, True)
     assert row(RESULTS, "Amy", won) == ("Candidate: Brian Doyle; Party: Labour; Votes: 1,204; "
                                         "Result: Elected")
     assert row(RESULTS, "Brian", second).startswith("Candidate: Carol Evans")

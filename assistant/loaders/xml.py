@@ -81,14 +81,15 @@ def _election(root: etree._Element) -> tuple[str, list[str]]:
     candidates.sort(key=lambda c: -int(_text(c, "numvotes") or 0))
     areas = [e for e in root.iter() if _tag(e) == "electionarea"]
     shown = list(lines)
+    area_of = {c: _text(c, "electionareaid") for c in candidates}
     for area in areas:
         if len(areas) > 1:
             lines.append(f"\n## {_text(area, 'title')} ward\n")
         lines += _area_counts(area, shown)
         lines += [_candidate(c) for c in candidates
-                  if _text(c, "electionareaid") == _text(area, "electionareaid")]
+                  if area_of[c] == _text(area, "electionareaid")]
     counted = {_text(a, "electionareaid") for a in areas}
-    lines += [_candidate(c) for c in candidates if _text(c, "electionareaid") not in counted]
+    lines += [_candidate(c) for c in candidates if area_of[c] not in counted]
     return title, lines
 
 
