@@ -59,12 +59,16 @@ FEATURES = (
     "absent",        # share of the question's terms found nowhere in the unit's document
                      # (a question about one council's shop is not answered by minutes that
                      # never mention a shop, whoever else's do)
+    "topic",         # the likeliest units' nearest cosine to what a summary-style question
+                     # asks about ("the village pond": signals.asked_about), or to the question
+                     # where it names no such phrase (0 for a factual one); the same for every
+                     # unit of a question, so it is read by the refusal model alone
 )
 
 
 # Signals of a question's best unit, for the refusal decision.
 REFUSAL_FEATURES = ("best", "gap", "own", "cover", "typed", "asks_type", "summary",
-                    "similarity", "meaning", "absent")
+                    "similarity", "meaning", "absent", "topic")
 
 
 def _sigmoid(z: float) -> float:
@@ -131,6 +135,7 @@ def refusal_signals(kind: str, best: Mapping[str, float], best_score: float,
             "own": best.get("own", 0.0), "cover": best.get("own", 0.0) + best.get("setting", 0.0),
             "typed": best.get("typed", 0.0), "asks_type": best.get("asks_type", 0.0),
             "meaning": best.get("meaning", 0.0), "absent": best.get("absent", 0.0),
+            "topic": best.get("topic", 0.0),
             "summary": float(kind == SUMMARY)}
 
 

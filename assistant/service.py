@@ -228,9 +228,14 @@ class Assistant:
         by the index's own embedder."""
         if vector is None:
             vector = self.embedder.encode([question], progress=False)[0]
+        seen: dict[str, np.ndarray] = {}  # each text embedded once, for the question and a phrase
 
-        def cosines(texts: list[str]) -> list[float]:
-            return [float(v) for v in self.embedder.encode(texts, progress=False) @ vector]
+        def cosines(texts: list[str], about: str | None = None) -> list[float]:
+            fresh = [t for t in dict.fromkeys(texts) if t not in seen]
+            if fresh:
+                seen.update(zip(fresh, self.embedder.encode(fresh, progress=False), strict=True))
+            toward = vector if about is None else self.embedder.encode([about], progress=False)[0]
+            return [float(seen[t] @ toward) for t in texts]
 
         return cosines
 

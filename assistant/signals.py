@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from .answer_model import SUMMARY, AnswerModel, load_model, model_kind
 from .records import Document
@@ -43,7 +44,22 @@ CONTEXT_WEIGHT = 0.2
 PASSAGES_READ = 5
 RERANK = 6  # units whose meaning is compared with the question's (an embedding each)
 MEANING_CHARS = 240  # of a unit, embedded for that: what it is about shows in its opening
-Meaning = Callable[[list[str]], list[float]]  # texts → cosine of each to the question
+
+
+class Meaning(Protocol):
+    def __call__(self, texts: list[str], about: str | None = None) -> list[float]:
+        """The cosine of each text to the question, or to the phrase `about`."""
+        ...
+
+
+# What a question asks about, where it names it: "What did they say about the village pond?"
+_ABOUT = re.compile(r"\b(?:about|regarding|concerning)\s+(.+?)[\s?.!]*$", re.I)
+
+
+def asked_about(question: str) -> str | None:
+    """The phrase after the question's first "about", "regarding" or "concerning", if any."""
+    found = _ABOUT.search(question)
+    return found.group(1) if found else None
 
 
 @dataclass
@@ -140,6 +156,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
                 absent[doc_id] = asked.share(lacks[doc_id] - place.words)
     for candidate in candidates:
         candidate.signals["absent"] = absent[candidate.passage.doc_id]
+        candidate.signals["topic"] = 0.0  # set below for a summary-style question
         candidate.score = ranker.score(candidate.signals)
     candidates.sort(key=lambda c: -c.score)
     if meaning is not None and candidates:
@@ -149,6 +166,20 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
             candidate.signals["meaning"] = float(cosine)
             candidate.score = ranker.score(candidate.signals)
         candidates.sort(key=lambda c: -c.score)
+        # How near in meaning the likeliest units come to what a summary-style question asks
+        # about, or to the whole question where it names no such phrase: every unit of a
+        # parish's minutes answers "West Dereham", none "the village pond". The same for
+        # every unit of a question, so only the refusal model reads it. A factual question
+        # asks for a value, not about a topic: read for those too, the factual threshold
+        # moved 0.25 -> 0.29 and answerable ones were declined ("Who is the Leader of Oadby
+        # and Wigston Borough Council?" at 0.27).
+        if not factual:
+            likeliest = candidates[:RERANK]
+            phrase = asked_about(question)
+            topic = max(meaning([c.quote_text()[:MEANING_CHARS] for c in likeliest], phrase)
+                        if phrase else [c.signals["meaning"] for c in likeliest])
+            for candidate in candidates:
+                candidate.signals["topic"] = topic
     return candidates
 
 

@@ -31,7 +31,7 @@ from assistant.records import Document
 from assistant.retrieval import Passage
 from assistant.schema import Answer
 from assistant.service import Assistant
-from assistant.signals import _line_label, _titles, category, rank_candidates
+from assistant.signals import _line_label, _titles, asked_about, category, rank_candidates
 from assistant.text import content_terms, root, roots
 from assistant.units import (
     Place,
@@ -740,3 +740,43 @@ def test_who_won_or_came_second_is_answered_by_the_row_at_that_place(tmp_path: P
     assert len(won.citations) == 1
     assert second.answerable and second.citations[0].quote.startswith("Candidate: Carol Evans")
     assert fewest.answerable and fewest.citations[0].quote.startswith("Candidate: Amy Clarke")
+
+
+@pytest.mark.parametrize("question, phrase", [
+    ("What did West Dereham councillors say about the village pond?", "the village pond"),
+    ("Summarise the discussion regarding school budgets.", "school budgets"),
+    ("What was decided concerning the bus stop bench?", "the bus stop bench"),
+    ("Summarise the December meeting.", None),
+    ("Who chairs the audit committee?", None),
+])
+def test_what_a_question_asks_about_is_the_phrase_after_about(question: str,
+                                                              phrase: str | None) -> None:
+    assert asked_about(question) == phrase
+
+
+def test_a_summary_style_questions_topic_is_compared_with_its_likeliest_units() -> None:
+    text = ("Minutes of the West Dereham Parish Council meeting. The clerk reported on the "
+            "ditches in Church Road. Councillors discussed the allotment hedges.")
+    document = Document(doc_id="wd", text=text, source="wd.txt", title="West Dereham minutes")
+    passage = Passage("wd", 0, len(text), text, 1.0, None, None, None, document=document)
+    asked: list[str | None] = []
+
+    def meaning(texts: list[str], about: str | None = None) -> list[float]:
+        asked.append(about)  # near the whole question, far from "the village pond"
+        return [0.2 if about else 0.7 + i / 100 for i, _ in enumerate(texts)]
+
+    summary = "What did West Dereham councillors say about the village pond?"
+    candidates = rank_candidates(summary, [passage], lambda term: 1.0, meaning=meaning)
+    assert asked == [None, "the village pond"]
+    assert {c.signals["topic"] for c in candidates} == {0.2}
+    # with no phrase, the whole question is what it asks about
+    asked.clear()
+    whole = rank_candidates("Summarise the West Dereham meeting.", [passage], lambda term: 1.0,
+                            meaning=meaning)
+    nearest = max(c.signals["meaning"] for c in whole)
+    assert asked == [None] and nearest > 0.6 and {c.signals["topic"] for c in whole} == {nearest}
+    # a factual question asks for a value, not about a topic
+    asked.clear()
+    fact = rank_candidates("When did the clerk report on the ditches?", [passage],
+                           lambda term: 1.0, meaning=meaning)
+    assert asked == [None] and {c.signals["topic"] for c in fact} == {0.0}

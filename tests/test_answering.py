@@ -51,7 +51,7 @@ def test_adjacent_chunks_merge_and_duplicates_drop() -> None:
 @pytest.mark.parametrize(("questions", "corpus", "levels"), [
     # the answer model is fitted on these dev sets: the levels are floors a few questions
     # below the dev figures (answers 1.0 and 0.906, citations 0.938 and 0.906, council
-    # refusal precision 0.952 and recall 0.8 of 25, five of them questions whose topic the
+    # refusal precision 0.955 and recall 0.84 of 25, five of them questions whose topic the
     # minutes discuss without the value asked for, which the model mostly answers; a
     # borderline question can turn on the embedder's last digits), to catch a regression,
     # not to prove generality
