@@ -225,7 +225,8 @@ class Assistant:
 
     def meaning(self, question: str, vector: np.ndarray | None = None) -> Meaning:
         """Cosine similarity of texts to the question (its vector, when already embedded),
-        by the index's own embedder."""
+        or to a phrase of it (`about`), by the index's own embedder; each text is embedded
+        once however often it is compared."""
         if vector is None:
             vector = self.embedder.encode([question], progress=False)[0]
         seen: dict[str, np.ndarray] = {}  # each text embedded once, for the question and a phrase
