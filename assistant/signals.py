@@ -161,8 +161,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     candidates.sort(key=lambda c: -c.score)
     if meaning is not None and candidates:
         head = candidates[:rerank]
-        texts = [c.quote_text()[:MEANING_CHARS] for c in head]
-        for candidate, cosine in zip(head, meaning(texts), strict=True):
+        for candidate, cosine in zip(head, meaning(_meaning_texts(head)), strict=True):
             candidate.signals["meaning"] = float(cosine)
             candidate.score = ranker.score(candidate.signals)
         candidates.sort(key=lambda c: -c.score)
@@ -176,8 +175,8 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
         if not factual:
             likeliest = candidates[:RERANK]
             phrase = asked_about(question)
-            topic = max(meaning([c.quote_text()[:MEANING_CHARS] for c in likeliest], phrase)
-                        if phrase else [c.signals["meaning"] for c in likeliest])
+            topic = max(meaning(_meaning_texts(likeliest), phrase) if phrase
+                        else [c.signals["meaning"] for c in likeliest])
             for candidate in candidates:
                 candidate.signals["topic"] = topic
     return candidates
@@ -266,6 +265,11 @@ def _candidates(passage: Passage, rank: int, asked: _Asked, wants: AnswerType | 
         }
         found.append(Candidate(passage, rank, start, end, signals))
     return found
+
+
+def _meaning_texts(candidates: list[Candidate]) -> list[str]:
+    """What of each unit is embedded to compare its meaning: its opening."""
+    return [c.quote_text()[:MEANING_CHARS] for c in candidates]
 
 
 def _counted_row(candidate: Candidate, place: Place) -> bool:

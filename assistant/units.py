@@ -430,6 +430,7 @@ class Place:
     words: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=256)  # read by the signals and again by the answer for one question
 def asks_place(question: str) -> Place | None:
     """The place in a count a question asks for, or None: "Who won?" the first from the top,
     "Who came second?" the second, "Who got the fewest votes?" the first from the bottom."""

@@ -79,17 +79,15 @@ def _election(root: etree._Element) -> tuple[str, list[str]]:
         lines.append(f"Electorate: {electorate.strip()}")
     candidates = [e for e in root.iter() if _tag(e) == "candidate"]
     candidates.sort(key=lambda c: -int(_text(c, "numvotes") or 0))
-    areas = [e for e in root.iter() if _tag(e) == "electionarea"]
+    areas = {_text(e, "electionareaid"): e for e in root.iter() if _tag(e) == "electionarea"}
     shown = list(lines)
     area_of = {c: _text(c, "electionareaid") for c in candidates}
-    for area in areas:
+    for area_id, area in areas.items():
         if len(areas) > 1:
             lines.append(f"\n## {_text(area, 'title')} ward\n")
         lines += _area_counts(area, shown)
-        lines += [_candidate(c) for c in candidates
-                  if area_of[c] == _text(area, "electionareaid")]
-    counted = {_text(a, "electionareaid") for a in areas}
-    lines += [_candidate(c) for c in candidates if area_of[c] not in counted]
+        lines += [_candidate(c) for c in candidates if area_of[c] == area_id]
+    lines += [_candidate(c) for c in candidates if area_of[c] not in areas]
     return title, lines
 
 
