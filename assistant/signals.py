@@ -62,6 +62,14 @@ def asked_about(question: str) -> str | None:
     return found.group(1) if found else None
 
 
+def untitled(text: str, titles: set[str]) -> str:
+    """The text without its words whose roots are among `titles` (the whole text when every
+    word is)."""
+    words = text.split()
+    kept = [w for w in words if not {root(t) for t in tokens(w)} & titles]
+    return " ".join(kept) if kept else text
+
+
 @dataclass
 class Candidate:
     """A unit of a passage that may answer the question: where it is, its signals, and the
@@ -167,15 +175,16 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
         candidates.sort(key=lambda c: -c.score)
         # How near in meaning the likeliest units come to what a summary-style question asks
         # about, or to the whole question where it names no such phrase: every unit of a
-        # parish's minutes answers "West Dereham", none "the village pond". The same for
-        # every unit of a question, so only the refusal model reads it. A factual question
-        # asks for a value, not about a topic: read for those too, the factual threshold
-        # moved 0.25 -> 0.29 and answerable ones were declined ("Who is the Leader of Oadby
-        # and Wigston Borough Council?" at 0.27).
+        # parish's minutes answers "West Dereham", none "the village pond". Words naming
+        # what the documents' titles name are left out of it: they say which documents, not
+        # what about. The same for every unit of a question, so only the refusal model reads
+        # it. A factual question asks for a value, not about a topic: read for those too,
+        # the factual threshold moved 0.25 -> 0.29 and answerable ones were declined ("Who
+        # is the Leader of Oadby and Wigston Borough Council?" at 0.27).
         if not factual:
             likeliest = candidates[:RERANK]
-            phrase = asked_about(question)
-            topic = max(meaning(_meaning_texts(likeliest), phrase) if phrase
+            phrase = untitled(asked_about(question) or question, titles)
+            topic = max(meaning(_meaning_texts(likeliest), phrase) if phrase != question
                         else [c.signals["meaning"] for c in likeliest])
             for candidate in candidates:
                 candidate.signals["topic"] = topic

@@ -31,7 +31,14 @@ from assistant.records import Document
 from assistant.retrieval import Passage
 from assistant.schema import Answer
 from assistant.service import Assistant
-from assistant.signals import _line_label, _titles, asked_about, category, rank_candidates
+from assistant.signals import (
+    _line_label,
+    _titles,
+    asked_about,
+    category,
+    rank_candidates,
+    untitled,
+)
 from assistant.text import content_terms, root, roots
 from assistant.units import (
     Place,
@@ -754,6 +761,18 @@ def test_what_a_question_asks_about_is_the_phrase_after_about(question: str,
     assert asked_about(question) == phrase
 
 
+@pytest.mark.parametrize("text, title, left", [
+    ("the village shop at West Dereham", "West Dereham minutes", "the village shop at"),
+    ("Summarise the Audit Committee's meeting.", "Audit Committee agenda",
+     "Summarise the meeting."),
+    ("the ditches", "West Dereham minutes", "the ditches"),
+    ("West Dereham", "West Dereham minutes", "West Dereham"),
+])
+def test_untitled_leaves_out_the_words_the_titles_name(text: str, title: str,
+                                                       left: str) -> None:
+    assert untitled(text, set(roots(content_terms(title)))) == left
+
+
 def test_a_summary_style_questions_topic_is_compared_with_its_likeliest_units() -> None:
     text = ("Minutes of the West Dereham Parish Council meeting. The clerk reported on the "
             "ditches in Church Road. Councillors discussed the allotment hedges.")
@@ -769,10 +788,19 @@ def test_a_summary_style_questions_topic_is_compared_with_its_likeliest_units() 
     candidates = rank_candidates(summary, [passage], lambda term: 1.0, meaning=meaning)
     assert asked == [None, "the village pond"]
     assert {c.signals["topic"] for c in candidates} == {0.2}
-    # with no phrase, the whole question is what it asks about
+    # the words naming what the document's title names say which document, not what about
     asked.clear()
-    whole = rank_candidates("Summarise the West Dereham meeting.", [passage], lambda term: 1.0,
-                            meaning=meaning)
+    rank_candidates("What was said about the village pond at West Dereham?", [passage],
+                    lambda term: 1.0, meaning=meaning)
+    assert asked == [None, "the village pond at"]
+    asked.clear()
+    rank_candidates("Summarise the West Dereham meeting.", [passage], lambda term: 1.0,
+                    meaning=meaning)
+    assert asked == [None, "Summarise the meeting."]
+    # with no phrase, and none of the title's words, the whole question is what it asks about
+    asked.clear()
+    whole = rank_candidates("Summarise the discussion of the ditches.", [passage],
+                            lambda term: 1.0, meaning=meaning)
     nearest = max(c.signals["meaning"] for c in whole)
     assert asked == [None] and nearest > 0.6 and {c.signals["topic"] for c in whole} == {nearest}
     # a factual question asks for a value, not about a topic
