@@ -63,11 +63,11 @@ def asked_about(question: str) -> str | None:
 
 
 def untitled(text: str, titles: set[str]) -> str:
-    """The text without its words whose roots are among `titles` (the whole text when every
-    word is)."""
-    words = text.split()
-    kept = [w for w in words if not {root(t) for t in tokens(w)} & titles]
-    return " ".join(kept) if kept else text
+    """The text without its words whose roots are among `titles`; the whole text when what
+    is left names nothing ("Summarise the West Dereham Parish Council minutes" asks about
+    the document itself)."""
+    kept = " ".join(w for w in text.split() if not {root(t) for t in tokens(w)} & titles)
+    return kept if set(content_terms(kept)) - PHRASING_WORDS else text
 
 
 @dataclass

@@ -767,6 +767,8 @@ def test_what_a_question_asks_about_is_the_phrase_after_about(question: str,
      "Summarise the meeting."),
     ("the ditches", "West Dereham minutes", "the ditches"),
     ("West Dereham", "West Dereham minutes", "West Dereham"),
+    ("Summarise the West Dereham minutes.", "West Dereham minutes",
+     "Summarise the West Dereham minutes."),
 ])
 def test_untitled_leaves_out_the_words_the_titles_name(text: str, title: str,
                                                        left: str) -> None:
