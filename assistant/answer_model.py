@@ -61,8 +61,9 @@ FEATURES = (
                      # never mention a shop, whoever else's do)
     "topic",         # the likeliest units' nearest cosine to what a summary-style question
                      # asks about ("the village pond": signals.asked_about), or to the question
-                     # where it names no such phrase (0 for a factual one); the same for every
-                     # unit of a question, so it is read by the refusal model alone
+                     # where it names no such phrase, less the words its documents' titles name
+                     # (signals.untitled; 0 for a factual question); the same for every unit
+                     # of a question, so it is read by the refusal model alone
 )
 
 
