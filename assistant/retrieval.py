@@ -241,6 +241,25 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
+# Capitalised words run together, a space dropped ("JustinTrudeau", "StokeFerry"); each part
+# of three letters or more, so "McDonald" and "LeBlanc" are never read apart.
+_JOINED = re.compile(r"\b[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+\b")
+_PART = re.compile(r"[A-Z][a-z]+")
+
+
+def _apart(question: str, counts: Callable[[list[str], int], dict[str, int]]) -> str:
+    """The question with each run of capitalised words typed as one ("What did JustinTrudeau
+    say?") read apart, where no chunk holds the run and chunks hold every part."""
+    runs = {run: _PART.findall(run) for run in set(_JOINED.findall(question))}
+    if not runs:
+        return question
+    held = counts(sorted({w.lower() for run, parts in runs.items() for w in [run, *parts]}),
+                  RESPELL_CAP)
+    apart = {run: " ".join(parts) for run, parts in runs.items()
+             if not held.get(run.lower()) and all(held.get(p.lower()) for p in parts)}
+    return _JOINED.sub(lambda m: apart.get(m.group(0), m.group(0)), question)
+
+
 def respell(question: str, counts: Callable[[list[str], int], dict[str, int]]) -> str:
     """The question with each word that is neither English nor held by any chunk (a typo:
     "Who led the inspcetion?", "the Mayor of Wisgton") read as the word one edit away
@@ -248,7 +267,9 @@ def respell(question: str, counts: Callable[[list[str], int], dict[str, int]]) -
     An English word stays as typed though no document uses it ("postal" is not "posital"),
     as do a word under RESPELL_MIN letters and one that nothing near is held. `counts`: how
     many chunks hold each of some words, to a cap (the store's term_counts, which match by
-    stem); counted to RESPELL_CAP, as a word held that often is plainly a word of the index."""
+    stem); counted to RESPELL_CAP, as a word held that often is plainly a word of the index.
+    Capitalised words typed as one are read apart first (_apart)."""
+    question = _apart(question, counts)
     words = sorted({w.lower() for w in _WORD.findall(question) if len(w) >= RESPELL_MIN}
                    - STOP_WORDS)
     words = [w for w in words if not is_english(w)]

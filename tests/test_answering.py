@@ -249,6 +249,24 @@ def test_a_typo_is_read_as_the_nearest_word_the_documents_hold() -> None:
     assert respell("Who is Zyxwvut?", counts) == "Who is Zyxwvut?"
 
 
+def test_capitalised_words_typed_as_one_are_read_apart() -> None:
+    held = {"justin": 12, "trudeau": 30, "stoke": 5, "ferry": 5, "blanc": 2, "donald": 3,
+            "mackinnon": 4, "mac": 1, "kinnon": 1}
+
+    def counts(words: list[str], cap: int) -> dict[str, int]:
+        return {w: min(cap, held.get(w, 0)) for w in words}
+
+    assert respell("What did JustinTrudeau say about the fund?", counts) == (
+        "What did Justin Trudeau say about the fund?")
+    assert respell("Who chairs StokeFerry parish council?", counts) == (
+        "Who chairs Stoke Ferry parish council?")
+    # a part no chunk holds, a run the chunks hold as typed, and parts under three letters
+    # ("Mc", "Le") leave the words as typed
+    assert respell("What did JustinBieber say?", counts) == "What did JustinBieber say?"
+    assert respell("What did MacKinnon say?", counts) == "What did MacKinnon say?"
+    assert respell("Did McDonald or LeBlanc speak?", counts) == "Did McDonald or LeBlanc speak?"
+
+
 def test_a_mistyped_question_is_answered_and_says_how_it_was_read(assistant: Assistant) -> None:
     answer = assistant.ask("What case management sytem does the London CRC use?")
     assert answer.answerable and "Omnia" in answer.answer
