@@ -247,7 +247,7 @@ _JOINED = re.compile(r"\b[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+\b")
 _PART = re.compile(r"[A-Z][a-z]+")
 
 
-def _apart(question: str, counts: Callable[[list[str], int], dict[str, int]]) -> str:
+def _read_apart(question: str, counts: Callable[[list[str], int], dict[str, int]]) -> str:
     """The question with each run of capitalised words typed as one ("What did JustinTrudeau
     say?") read apart, where no chunk holds the run and chunks hold every part."""
     runs = {run: _PART.findall(run) for run in set(_JOINED.findall(question))}
@@ -268,8 +268,8 @@ def respell(question: str, counts: Callable[[list[str], int], dict[str, int]]) -
     as do a word under RESPELL_MIN letters and one that nothing near is held. `counts`: how
     many chunks hold each of some words, to a cap (the store's term_counts, which match by
     stem); counted to RESPELL_CAP, as a word held that often is plainly a word of the index.
-    Capitalised words typed as one are read apart first (_apart)."""
-    question = _apart(question, counts)
+    Capitalised words typed as one are read apart first (_read_apart)."""
+    question = _read_apart(question, counts)
     words = sorted({w.lower() for w in _WORD.findall(question) if len(w) >= RESPELL_MIN}
                    - STOP_WORDS)
     words = [w for w in words if not is_english(w)]
