@@ -254,7 +254,7 @@ def states_count(question: str, text: str) -> bool:
     "Two workshops"), one after a word other than a stop word names it ("Ward 7", "outcome
     2"), "one" alone is seldom a count ("one of them"), and one in a date, a time, a range,
     a reference or an amount of money is no count of anything. Asked how many people or
-    times, a count of any noun will do (_ANY_NOUN)."""
+    times, a count right before any noun will do (_ANY_NOUN)."""
     counted = counted_words(question)
     if not counted:
         return True
@@ -271,9 +271,11 @@ def states_count(question: str, text: str) -> bool:
         if not number or before in _CURRENCY or any(a <= at < b for a, b in taken):
             continue
         after = [w for w in words[i + 1:i + 1 + COUNT_REACH] if w.isalpha()]
-        counts_noun = bool(wanted & set(roots(after))) or general and (
-            word in _TIMES or bool(after) and after[0] not in STOP_WORDS)
         follows = words[i + 1] if i + 1 < len(words) else "."
+        # asked how many people, a count is right before the noun it counts ("14 members"),
+        # not a number that a dash or comma parts from the next word ("Ward 7 – Falkirk")
+        counts_noun = bool(wanted & set(roots(after))) or general and (
+            word in _TIMES or follows.isalpha() and follows not in STOP_WORDS)
         alone = (word != "one" and (follows in STOP_WORDS or follows in _STANDS_ALONE)
                  and (before in _STANDS_ALONE or before in STOP_WORDS))
         if counts_noun or alone:

@@ -326,6 +326,9 @@ def test_asked_how_much_something_costs_an_answer_gives_an_amount_of_money(
     ("How many people attended?", "There were 14 members of the public.", True),
     ("How many times has the committee met?", "It met twice.", True),
     ("How many people attended?", "The SSA has spent $6,927 of its $270,143 budget", False),
+    ("How many people are on the register?", "The persons registered in the register of "
+     "electors for Ward 7 – Falkirk South may vote.", False),
+    ("How many people live there?", "Some 4,500 residents live in the ward.", True),
     # a number that counts something else, names something, or is a date, range or amount
     ("How many streetlights are there?", "Streetlights will be reviewed in 12 months.", False),
     ("How many residents responded?", "Two workshops had been held.", False),
