@@ -66,7 +66,7 @@ def untitled(text: str, titles: set[str]) -> str:
     """The text without its words whose roots are among `titles`; the whole text when what
     is left names nothing ("Summarise the West Dereham Parish Council minutes" asks about
     the document itself)."""
-    kept = " ".join(w for w in text.split() if not {root(t) for t in tokens(w)} & titles)
+    kept = " ".join(w for w in text.split() if not _roots(w) & titles)
     return kept if set(content_terms(kept)) - PHRASING_WORDS else text
 
 

@@ -79,15 +79,17 @@ def _election(root: etree._Element) -> tuple[str, list[str]]:
         lines.append(f"Electorate: {electorate.strip()}")
     candidates = [e for e in root.iter() if _tag(e) == "candidate"]
     candidates.sort(key=lambda c: -int(_text(c, "numvotes") or 0))
-    areas = {_text(e, "electionareaid"): e for e in root.iter() if _tag(e) == "electionarea"}
+    # each area with its id, read once (a list: areas lacking ids are still each shown)
+    areas = [(_text(e, "electionareaid"), e) for e in root.iter() if _tag(e) == "electionarea"]
     shown = list(lines)
     area_of = {c: _text(c, "electionareaid") for c in candidates}
-    for area_id, area in areas.items():
+    for area_id, area in areas:
         if len(areas) > 1:
             lines.append(f"\n## {_text(area, 'title')} ward\n")
         lines += _area_counts(area, shown)
         lines += [_candidate(c) for c in candidates if area_of[c] == area_id]
-    lines += [_candidate(c) for c in candidates if area_of[c] not in areas]
+    counted = {area_id for area_id, _ in areas}
+    lines += [_candidate(c) for c in candidates if area_of[c] not in counted]
     return title, lines
 
 
