@@ -100,7 +100,7 @@ def compose(
     if kind != SUMMARY:
         candidates = [c for c in candidates if not _asking(c)] or candidates
     if answerable_probability(kind, candidates, model) < model.refusal.threshold(kind):
-        return _decline(passages, conversation_id)
+        return _decline(passages, conversation_id, _nearest(candidates))
     best = _best(candidates, FACT_UNITS if kind == FACT and not _PLURAL.match(question)
                  else LIST_UNITS,
                  titled=not category(question))
@@ -356,17 +356,25 @@ def _apart(a: Candidate, b: Candidate) -> bool:
     return not _overlaps(a, b.passage.doc_id, b.start, b.end)
 
 
+def _nearest(candidates: list[Candidate]) -> Candidate | None:
+    """The likeliest unit that says something (not a bare heading or label), if any."""
+    return next((c for c in candidates if not c.signals.get("bare")), None)
+
+
 def _decline(passages: list[Passage], conversation_id: str,
              nearest: Candidate | None = None, missing: str = "") -> Answer:
-    """A refusal citing the top passages as possibly related; when the likeliest unit was
-    found but lacks the kind of value asked for (`missing`), it is cited first, so the asker
-    sees what the documents do say."""
+    """A refusal citing the top passages as possibly related, after the likeliest unit
+    (`nearest`): when the refusal model finds no unit likely enough to answer, the asker sees
+    the nearest the documents come and can judge it in seconds (a wrong refusal then still
+    leads to the answer); when that unit lacks the kind of value asked for (`missing`), the
+    refusal says so."""
     text = NOT_FOUND
     related = []
     if nearest is not None and nearest.passage.document is not None:
         related.append(citation_for(1, nearest.passage.document, nearest.start, nearest.end,
                                     nearest.passage.section, nearest.score))
-        text += f" The nearest passage gives no {missing} [1]."
+        text += (f" The nearest passage gives no {missing} [1]." if missing
+                 else " The nearest passage found is [1].")
     first = len(related)
     related += [citation_for(first + i + 1, p.document, *_lead(p), p.section, p.score)
                 for i, p in enumerate(passages[:3]) if p.document]

@@ -450,6 +450,14 @@ def test_a_question_the_documents_do_not_answer_is_declined(council: Assistant) 
     assert not council.ask("What was the turnout at the Riverside by-election in 2023?").answerable
 
 
+def test_a_declined_question_cites_the_nearest_unit_first(council: Assistant) -> None:
+    answer = council.ask("What was the turnout at the Riverside by-election in 2023?")
+    assert not answer.answerable and "The nearest passage found is [1]." in answer.answer
+    # the one line nearest the question, before the passages' openings
+    assert answer.citations[0].quote == "Councillor Ann Smith, Green Party, Riverside ward; Mayor."
+    assert "Possibly related" in answer.answer and len(answer.citations) > 1
+
+
 
 def _signals(assistant: Assistant, question: str) -> dict[str, dict[str, float]]:
     passages = assistant.search(question, 5)
