@@ -62,7 +62,8 @@ def test_adjacent_chunks_merge_and_duplicates_drop() -> None:
     # kept out of fitting (measured as each batch was written: answers 61 of 83, citations
     # 59 of 83, unanswerable ones declined 17 of 28, then batches 13 and 14's summary-style
     # questions 19 of 23, 15 of 23 and 11 of 24, batch 15's election notices 7 of 9, 7 of 9
-    # and 2 of 3; unit rules were fixed after misses)
+    # and 2 of 3, batch 16's inspection reports and audit minutes 5 of 8, 5 of 8 and 2 of 4;
+    # unit rules were fixed after misses)
     ("real_council_check", None, {"answer_accuracy": 0.75, "citation_accuracy": 0.7,
                                   "refusal_recall": 0.6}),
 ])
