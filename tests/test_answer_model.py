@@ -458,7 +458,6 @@ def test_a_declined_question_cites_the_nearest_unit_first(council: Assistant) ->
     assert "Possibly related" in answer.answer and len(answer.citations) > 1
 
 
-
 def _signals(assistant: Assistant, question: str) -> dict[str, dict[str, float]]:
     passages = assistant.search(question, 5)
     idf = idf_from(assistant.index.term_count, assistant.index.chunk_count())
