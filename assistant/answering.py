@@ -358,7 +358,7 @@ def _apart(a: Candidate, b: Candidate) -> bool:
 
 def _nearest(candidates: list[Candidate]) -> Candidate | None:
     """The likeliest unit that says something (not a bare heading or label), if any."""
-    return next((c for c in candidates if not c.signals.get("bare")), None)
+    return next((c for c in candidates if not c.signals["bare"]), None)
 
 
 def _decline(passages: list[Passage], conversation_id: str,
