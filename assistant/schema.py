@@ -56,6 +56,10 @@ class Answer(BaseModel):
                                 "when a word typed was not in the documents and was read as "
                                 "the word of theirs one letter from it (\"inspcetion\" as "
                                 "\"inspection\")")
+    unmentioned: list[str] = Field(
+        default_factory=list, description="Words of what the question asks about (\"the "
+        "village shop\" in \"What did they say about the village shop?\") that none of the "
+        "cited documents contains: a sign the answer may quote something else")
 
     def as_json(self) -> dict[str, Any]:
         """The answer as plain JSON-ready data."""

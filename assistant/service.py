@@ -29,6 +29,7 @@ from .ingest import embedder_for, ingest, open_index, remove
 from .records import LOCAL_OWNER, Chunk, Document, Filters, IngestReport
 from .retrieval import Passage, Retriever
 from .schema import Answer
+from .signals import unmentioned
 from .storage import state_db
 from .store import Store
 
@@ -191,6 +192,11 @@ class Assistant:
             answer = generate(question, passages, answer, self.generator, on_statement)
         if question != asked:
             answer = answer.model_copy(update={"read_as": question})
+        cited = {p.doc_id: p.document for p in passages if p.document is not None}
+        missing = unmentioned(question, [cited[d] for d in dict.fromkeys(
+            c.doc_id for c in answer.citations) if d in cited])
+        if missing:
+            answer = answer.model_copy(update={"unmentioned": missing})
         self.conversations.add(conversation_id, question, query, answer.as_json(), owner)
         return answer
 

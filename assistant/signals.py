@@ -62,6 +62,18 @@ def asked_about(question: str) -> str | None:
     return found.group(1) if found else None
 
 
+def unmentioned(question: str, documents: list[Document]) -> list[str]:
+    """The words of what the question asks about (asked_about) that none of the documents
+    contains anywhere: "shop" when minutes that never mention a shop are quoted for "What
+    did they say about the village shop?"."""
+    about = asked_about(question)
+    if not about or not documents:
+        return []
+    return [t for t in content_terms(about)
+            if t not in PHRASING_WORDS and any(ch.isalpha() for ch in t)
+            and not any(_mentions(document, root(t)) for document in documents)]
+
+
 def untitled(text: str, titles: set[str]) -> str:
     """The text without its words whose roots are among `titles`; the whole text when what
     is left names nothing ("Summarise the West Dereham Parish Council minutes" asks about

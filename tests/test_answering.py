@@ -18,6 +18,7 @@ from assistant.records import Chunk, Document, Filters
 from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent, named_months, respell
 from assistant.schema import Answer
 from assistant.service import Assistant
+from assistant.signals import unmentioned
 from assistant.text import one_edit
 
 SEEDS = SHARED / "eval" / "seed_questions.jsonl"
@@ -174,10 +175,10 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     answer = assistant.ask("What case management system does the London CRC use?")
     data = answer.as_json()
     assert set(data) == {"answer", "answerable", "conversation_id", "citations", "mode",
-                         "dropped", "note", "read_as"}
+                         "dropped", "note", "read_as", "unmentioned"}
     assert data["answerable"] is True and "Omnia" in data["answer"]
-    assert (data["mode"], data["dropped"], data["note"], data["read_as"]) == (
-        "extractive", [], None, None)
+    assert (data["mode"], data["dropped"], data["note"], data["read_as"],
+            data["unmentioned"]) == ("extractive", [], None, None, [])
     fields = {"n", "doc_id", "title", "doc_type", "committee", "meeting_date", "page", "section",
               "quote", "start", "end", "source", "url", "score", "ocr"}
     for citation in data["citations"]:
@@ -280,6 +281,26 @@ def test_unanswerable_is_declined_with_related_passages(assistant: Assistant) ->
     assert answer.answerable is False
     assert answer.answer.startswith("The documents do not answer this question.")
     assert answer.citations and all(c.quote for c in answer.citations)
+    # "increase" is there, and "parking" shares its root with "Belmont Business Park"
+    assert answer.unmentioned == ["car", "charges"]
+
+
+def test_an_answer_names_what_it_was_asked_about_that_no_cited_document_says(
+        assistant: Assistant) -> None:
+    on_topic = assistant.ask("What did the Barnet board hear about probation reform?")
+    assert on_topic.answerable and on_topic.unmentioned == []
+    off_topic = assistant.ask("What did the Barnet board hear about probation reform and "
+                              "allotments?")
+    assert off_topic.unmentioned == ["allotments"]
+
+
+def test_unmentioned_reads_only_what_the_question_asks_about() -> None:
+    minutes = Document("wd", "The clerk reported on the village hall roof. Bins were emptied.",
+                       "wd.txt", title="West Dereham minutes")
+    assert unmentioned("What did the council say about the village pond?", [minutes]) == ["pond"]
+    assert unmentioned("What did the council say about the hall roofs?", [minutes]) == []
+    assert unmentioned("Who chaired the pond committee?", [minutes]) == []  # no "about"
+    assert unmentioned("What did they say about the pond?", []) == []
 
 
 @pytest.mark.parametrize(("first", "follow_up", "expected"), [

@@ -29,6 +29,7 @@ ANSWER = Answer(
     answer="The committee approved the *2020/21* precept of £12,000 [1]. It asked the clerk "
            "to order <two> benches [2].",
     answerable=True, conversation_id="c0ffee", read_as="What precept did the committee approve?",
+    unmentioned=["reserves"],
     citations=[
         Citation(n=1, doc_id="west-dereham-2019-12-05", title="West Dereham Parish Council minutes",
                  doc_type="minutes", committee="West Dereham Parish Council",
@@ -42,7 +43,8 @@ ANSWER = Answer(
                  start=10, end=70, source="upload:notes.txt", url=None, score=0.5),
     ])
 DECLINED = Answer(answer="The documents do not answer this question.", answerable=False,
-                  conversation_id="c1", citations=ANSWER.citations[1:])
+                  conversation_id="c1", citations=ANSWER.citations[1:],
+                  unmentioned=["dog", "fouling", "fines"])
 RESULTS = [SearchResult(doc_id="notes", title="Notes", start=0, end=40, page=3, page_end=3,
                         section="Benches", text="The clerk will order two benches.\\nSoon.",
                         score=0.1234, doc_type="other", committee=None, meeting_date=None)]

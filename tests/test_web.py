@@ -98,6 +98,7 @@ def test_ask_cite_follow_up_and_not_found(web: LiveServer, page: Page, shots: Pa
     missing = page.locator("#thread > li").last.locator(".not-found")
     expect(missing).to_contain_text("The documents do not answer this question.")
     expect(missing).to_contain_text("Possibly related")
+    expect(missing).to_contain_text("The documents found never mention “car” or “charges”.")
     missing.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "not-found.png"))
     page.get_by_role("button", name="New conversation").click()

@@ -33,9 +33,17 @@ def describe(citation: Citation) -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
-def read_as(answer: Answer) -> list[str]:
-    """The line that says how a mistyped question was read, when it was (else none)."""
-    return [f"Read as: “{answer.read_as}”"] if answer.read_as else []
+def notices(answer: Answer) -> list[str]:
+    """The lines shown above an answer: how a mistyped question was read, and which words
+    of what it asks about no cited document contains (none when neither applies)."""
+    lines = [f"Read as: “{answer.read_as}”"] if answer.read_as else []
+    if answer.unmentioned:
+        quoted = [f"“{w}”" for w in answer.unmentioned]
+        words = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+        lines.append(f"The cited documents never mention {words}: check that they answer "
+                     "what you asked." if answer.answerable
+                     else f"The documents found never mention {words}.")
+    return lines
 
 
 def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..schema import Answer
-from .common import read_as
+from .common import notices
 
 
 def render_plain(answer: Answer) -> str:
     """The answer as plain text with its sources listed under it."""
-    lines = [*read_as(answer), answer.answer, "",
+    lines = [*notices(answer), answer.answer, "",
              "Sources:" if answer.answerable else "Possibly related:"]
     for c in answer.citations:
         where = ", ".join(x for x in (c.committee, c.meeting_date,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schema import Answer, Citation
-from .common import QUOTE_CHARS, describe, heading, read_as, short_quote, source_link
+from .common import QUOTE_CHARS, describe, heading, notices, short_quote, source_link
 
 # Slack's limits: https://api.slack.com/reference/block-kit/blocks
 SLACK_SECTION_CHARS = 3000
@@ -34,7 +34,7 @@ def slack_blocks(answer: Answer, answer_id: str | None, public_url: str | None,
     text = answer.answer if answer.answerable else f":mag: {answer.answer}"
     blocks: list[dict[str, Any]] = [preface] if preface else []
     blocks += [{"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(line)}]}
-               for line in read_as(answer)]
+               for line in notices(answer)]
     blocks += [{"type": "section", "text": {
         "type": "mrkdwn", "text": slack_escape(short_quote(text, SLACK_SECTION_CHARS - 100))}}]
     if answer.citations:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schema import Answer
-from .common import describe, heading, read_as, short_quote, source_link
+from .common import describe, heading, notices, short_quote, source_link
 
 ADAPTIVE_CARD_VERSION = "1.4"  # what Teams renders on desktop, web and mobile alike
 
@@ -21,7 +21,7 @@ def _text_block(text: str, **style: Any) -> dict[str, Any]:
 def teams_card(answer: Answer, answer_id: str | None, public_url: str | None) -> dict[str, Any]:
     """An Adaptive Card: the answer, each source with its details and an Open button."""
     body: list[dict[str, Any]] = [
-        _text_block(line, isSubtle=True) for line in read_as(answer)]
+        _text_block(line, isSubtle=True) for line in notices(answer)]
     body.append(_text_block(answer.answer, size="Medium" if answer.answerable else "Default"))
     if answer.citations:
         body.append(_text_block(heading(answer), weight="Bolder", separator=True,
@@ -49,7 +49,7 @@ def teams_card(answer: Answer, answer_id: str | None, public_url: str | None) ->
 
 def teams_text(answer: Answer, public_url: str | None) -> str:
     """Markdown for a Teams outgoing-webhook reply, which cannot carry buttons."""
-    parts = [*read_as(answer), answer.answer]
+    parts = [*notices(answer), answer.answer]
     if answer.citations:
         parts.append(f"**{heading(answer)}**")
     for c in answer.citations:

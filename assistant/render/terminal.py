@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..schema import Answer, SearchResult
-from .common import read_as
+from .common import notices
 
 
 def render_answer(answer: Answer) -> str:
     """The answer, then its numbered sources with the exact quoted passages."""
-    lines = [*read_as(answer), answer.answer, ""]
+    lines = [*notices(answer), answer.answer, ""]
     lines.append("Sources:" if answer.answerable else "Possibly related:")
     for c in answer.citations:
         where = ", ".join(x for x in (

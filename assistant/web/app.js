@@ -136,6 +136,13 @@ function renderAnswer(turn, answer) {
   const byNumber = new Map(answer.citations.map((c) => [c.n, c]));
   const body = el("div", { class: answer.answerable ? "answered" : "not-found" });
   if (answer.read_as) body.append(el("p", { class: "source-meta", text: `Read as: “${answer.read_as}”` }));
+  if (answer.unmentioned && answer.unmentioned.length) {
+    const quoted = answer.unmentioned.map((w) => `“${w}”`);
+    const words = quoted.length > 1 ? `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}` : quoted[0];
+    body.append(el("p", { class: "source-meta unmentioned", text: answer.answerable
+      ? `The cited documents never mention ${words}: check that they answer what you asked.`
+      : `The documents found never mention ${words}.` }));
+  }
   if (!answer.answerable) {
     body.append(el("p", { class: "notice", text: "The documents do not answer this question." }));
   }
