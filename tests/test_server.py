@@ -302,3 +302,22 @@ def test_full_upload_queue_answers_429(seed_index: Settings, tmp_path: Path,
     release.set()
     for job in (running, waiting):
         assert wait_for_job(client, job.json()["job_id"])["files"][0]["status"] == "added"
+
+
+def test_a_streamed_reply_gives_its_statements_once_then_notices_and_sources() -> None:
+    from assistant.schema import Answer, Citation
+    from assistant.server.routes import _completion_chunks
+
+    citation = Citation(n=1, doc_id="wd", title="West Dereham minutes", quote="The hall roof.",
+                        start=0, end=14, score=1.0)
+    answer = Answer(answer="The hall roof was mended [1].", answerable=True,
+                    conversation_id="c", citations=[citation], mode="generated",
+                    read_as="What did they say about the pond?", unmentioned=["pond"])
+    events = iter([("delta", "The hall roof was mended [1]."), ("answer", answer)])
+    chunks = [json.loads(line.removeprefix("data: "))
+              for line in _completion_chunks("id", 0, events) if line != "data: [DONE]\n\n"]
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert text.count("The hall roof was mended [1].") == 1
+    assert text.startswith("The hall roof was mended [1].\nRead as: “What did they say about")
+    assert "never mention “pond”" in text and text.index("pond”") < text.index("Sources:")
+    assert text.endswith("[1] West Dereham minutes: “The hall roof.”")

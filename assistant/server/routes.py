@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from ..records import Filters
-from ..render import render_plain
+from ..render import notices, render_plain
 from ..schema import Answer
 from .auth import Caller
 from .schemas import (
@@ -187,6 +187,14 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     return content or ""
 
 
+def _after_statements(answer: Answer, streamed: str) -> str:
+    """What a streamed reply still owes once its statements are out: the notices a plain
+    reply opens with (how the question was read, words no source mentions) under them, then
+    the sources."""
+    sources = render_plain(answer.model_copy(update={"read_as": None, "unmentioned": []}))
+    return "".join(f"\n{line}" for line in notices(answer)) + sources[len(streamed):]
+
+
 def _completion_chunks(completion_id: str, created: int,
                        events: Iterator[tuple[str, Any]]) -> Iterator[str]:
     base = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
@@ -204,7 +212,7 @@ def _completion_chunks(completion_id: str, created: int,
             streamed += value
             yield chunk({"content": value})
         elif kind == "answer":
-            rest = render_plain(value)[len(streamed):] if streamed else render_plain(value)
+            rest = _after_statements(value, streamed) if streamed else render_plain(value)
             for piece in _pieces(rest) if not streamed else [rest]:
                 yield chunk({"content": piece})
             yield chunk({}, finish_reason="stop", citations=value.as_json()["citations"],
