@@ -190,13 +190,11 @@ class Assistant:
                 break
         if answer.answerable and self.generator is not None:  # a refusal never asks a model
             answer = generate(question, passages, answer, self.generator, on_statement)
-        if question != asked:
-            answer = answer.model_copy(update={"read_as": question})
-        cited = {p.doc_id: p.document for p in passages if p.document is not None}
-        missing = unmentioned(question, [cited[d] for d in dict.fromkeys(
-            c.doc_id for c in answer.citations) if d in cited])
-        if missing:
-            answer = answer.model_copy(update={"unmentioned": missing})
+        documents = {p.doc_id: p.document for p in passages if p.document is not None}
+        cited = [documents[d] for d in dict.fromkeys(c.doc_id for c in answer.citations)
+                 if d in documents]
+        answer = answer.model_copy(update={"read_as": question if question != asked else None,
+                                           "unmentioned": unmentioned(question, cited)})
         self.conversations.add(conversation_id, question, query, answer.as_json(), owner)
         return answer
 

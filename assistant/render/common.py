@@ -39,7 +39,7 @@ def notices(answer: Answer) -> list[str]:
     lines = [f"Read as: “{answer.read_as}”"] if answer.read_as else []
     if answer.unmentioned:
         quoted = [f"“{w}”" for w in answer.unmentioned]
-        words = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+        words = f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
         lines.append(f"The cited documents never mention {words}: check that they answer "
                      "what you asked." if answer.answerable
                      else f"The documents found never mention {words}.")
