@@ -35,6 +35,8 @@ class SeedResult:
     # the trivial baseline: the first BASELINE_WORDS words of the top retrieved passage
     baseline_keys_ok: bool = False
     baseline_citation_ok: bool = False
+    # the answer named words of what was asked about that no cited document holds
+    noticed: bool = False
 
 
 @dataclass
@@ -209,6 +211,7 @@ def question_metrics(results: list[SeedResult]) -> dict[str, float]:
     recall (a refusal is right when the question is unanswerable) and the confusion counts."""
     answerable = [r for r in results if r.answerable]
     refused = [r for r in results if not r.predicted_answerable]
+    answered = [r for r in results if r.predicted_answerable]
     right_refusals = sum(not r.answerable for r in refused)
     unanswerable = len(results) - len(answerable)
     return {
@@ -223,7 +226,15 @@ def question_metrics(results: list[SeedResult]) -> dict[str, float]:
         "refused_answerable": len(answerable) - sum(r.predicted_answerable for r in answerable),
         "answered_unanswerable": unanswerable - right_refusals,
         "refused_unanswerable": right_refusals,
+        # how often an answer says its sources never mention what was asked about, among
+        # the answers given that are right and that are wrong (an unanswerable question answered)
+        "noticed_right_answers": _share(r.noticed for r in answered if _right(r)),
+        "noticed_wrong_answers": _share(r.noticed for r in answered if not _right(r)),
     }
+
+
+def _right(result: SeedResult) -> bool:
+    return result.answerable and result.keys_ok
 
 
 def judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
@@ -243,7 +254,8 @@ def judge(assistant: Assistant, question: dict[str, Any]) -> SeedResult:
         lead_cited = any(span_overlaps(top[0].document.text, top[0].start,
                                        top[0].start + len(lead), span) for span in gold)
     return SeedResult(question["qid"], bool(question["answerable"]), answer.answerable,
-                      keys_ok, citation_ok, answer.answer, lead_ok, lead_cited)
+                      keys_ok, citation_ok, answer.answer, lead_ok, lead_cited,
+                      bool(answer.answerable and answer.unmentioned))
 
 
 def _opening(text: str) -> str:
@@ -311,13 +323,14 @@ def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, 
     assistant = Assistant(settings)
     ours: list[dict[str, float]] = []
     baseline: list[dict[str, float]] = []
-    refused = 0
+    refused = noticed = 0
     try:
         for question in read_jsonl(directory / "questions.jsonl"):
             if question["split"] != split:
                 continue
             answer = assistant.ask(question["question"])
             refused += not answer.answerable
+            noticed += bool(answer.answerable and answer.unmentioned)
             text = " ".join(c.quote for c in answer.citations) if answer.answerable else ""
             ours.append(_rouge(scorer, question["answer"], text))
             top = assistant.search(question["question"], 1)
@@ -326,7 +339,8 @@ def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, 
     finally:
         assistant.close()
     out: dict[str, float] = {"questions": len(ours),
-                             "refused": round(refused / max(1, len(ours)), 3)}
+                             "refused": round(refused / max(1, len(ours)), 3),
+                             "noticed_answers": round(noticed / max(1, len(ours) - refused), 3)}
     for name in ("rouge1", "rouge2", "rougeL"):
         out[name] = round(100 * sum(r[name] for r in ours) / max(1, len(ours)), 1)
         out[f"{name}_top_passage"] = round(100 * sum(r[name] for r in baseline)

@@ -12,7 +12,7 @@ from conftest import CORPUS, ROOT, SHARED, cli, pdf_sample
 
 from assistant.config import Settings
 from assistant.conversation import Turn, plain_question, resolve
-from assistant.evaluation import format_summary, read_questions, seed_eval
+from assistant.evaluation import SeedResult, format_summary, question_metrics, read_questions, seed_eval
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
 from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent, named_months, respell
@@ -92,6 +92,17 @@ def test_every_set_is_one_column_of_one_table_each_baseline_under_its_measure() 
     assert [row.split()[0] for row in rows] == ["answer_accuracy", "answer_accuracy_top_passage",
                                                 "rouge1", "rouge1_top_passage"]
     assert rows[0].split()[1:] == ["1.0"] and rows[2].split()[1:] == ["32.0"]
+
+
+def test_notices_are_counted_apart_on_right_and_wrong_answers() -> None:
+    def result(answerable: bool, answered: bool, keys: bool, noticed: bool) -> SeedResult:
+        return SeedResult("q", answerable, answered, keys, keys, "", noticed=noticed)
+
+    metrics = question_metrics([
+        result(True, True, True, False), result(True, True, True, True),  # right answers
+        result(True, True, False, True), result(False, True, False, False),  # wrong answers
+        result(False, True, False, True), result(False, False, False, True)])  # a refusal
+    assert (metrics["noticed_right_answers"], metrics["noticed_wrong_answers"]) == (0.5, 0.667)
 
 
 @pytest.mark.parametrize(("query", "needle"), [
