@@ -227,7 +227,7 @@ def question_metrics(results: list[SeedResult]) -> dict[str, float]:
         "answered_unanswerable": unanswerable - right_refusals,
         "refused_unanswerable": right_refusals,
         # how often an answer says its sources never mention what was asked about, among
-        # the answers given that are right and that are wrong (an unanswerable question answered)
+        # the answers given that are right and that are not (wrong, or to an unanswerable one)
         "noticed_right_answers": _share(r.noticed for r in answered if _right(r)),
         "noticed_wrong_answers": _share(r.noticed for r in answered if not _right(r)),
     }
