@@ -7,9 +7,14 @@ from .common import notices
 
 
 def render_plain(answer: Answer) -> str:
-    """The answer as plain text with its sources listed under it."""
-    lines = [*notices(answer), answer.answer, "",
-             "Sources:" if answer.answerable else "Possibly related:"]
+    """The answer as plain text with its sources listed under it, after its notices."""
+    return "\n".join([*notices(answer), plain_body(answer)])
+
+
+def plain_body(answer: Answer) -> str:
+    """The answer's text and its sources, without the notices above them (a streamed reply
+    sends the text first and the rest after it)."""
+    lines = [answer.answer, "", "Sources:" if answer.answerable else "Possibly related:"]
     for c in answer.citations:
         where = ", ".join(x for x in (c.committee, c.meeting_date,
                                       f"p. {c.page}" if c.page else None) if x)

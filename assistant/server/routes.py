@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from ..records import Filters
-from ..render import notices, render_plain
+from ..render import notices, plain_body, render_plain
 from ..schema import Answer
 from .auth import Caller
 from .schemas import (
@@ -191,8 +191,7 @@ def _after_statements(answer: Answer, streamed: str) -> str:
     """What a streamed reply still owes once its statements are out: the notices a plain
     reply opens with (how the question was read, words no source mentions) under them, then
     the sources."""
-    sources = render_plain(answer.model_copy(update={"read_as": None, "unmentioned": []}))
-    return "".join(f"\n{line}" for line in notices(answer)) + sources[len(streamed):]
+    return "".join(f"\n{line}" for line in notices(answer)) + plain_body(answer)[len(streamed):]
 
 
 def _completion_chunks(completion_id: str, created: int,
