@@ -84,16 +84,18 @@ def compose(
     said: list[tuple[str, int, int]] | None = None,
     beside_said: bool = False,
     referent: list[str] | None = None,
+    asks_anew: bool = False,
 ) -> Answer:
     """Choose, order and cite the units that answer the question, or decline when the answer
     model gives none of them the probability its threshold asks. `said` holds the spans the
     previous answer quoted (doc_id, start, end) when this question follows it up, `referent`
-    the words of the person its "he" or "she" stands for."""
+    the words of the person its "he" or "she" stands for; `asks_anew` whether it asks with
+    another question word than the earlier question."""
     model = model or load_model()
     candidates = rank_candidates(question, passages, idf, context_terms, model, meaning,
                                  referent=referent)
     if said:
-        candidates = _news(question, candidates, said, beside_said)
+        candidates = _news(question, candidates, said, beside_said, asks_anew)
     kind = model.kind(question)
     # a question asked in the meeting names the topic; it answers nothing (asked what was
     # asked, "What did Cllr Smith ask about the bins?", the question is a summary's)
@@ -132,12 +134,14 @@ def compose(
 
 
 def _news(question: str, candidates: list[Candidate], said: list[tuple[str, int, int]],
-          beside_said: bool = False) -> list[Candidate]:
+          beside_said: bool = False, asks_anew: bool = False) -> list[Candidate]:
     """A follow-up asks for something the last answer did not say, most often about what it
     said: a unit it already quoted stays a candidate only if it holds one of the follow-up's
     own words ("Which ward does he represent?" may be answered by the row that named him;
     "Who proposed that?" is not answered by the resolution it points at) or the follow-up
-    names only the kind of thing it asks for ("Which party is he in?"), and, when it gave
+    names only the kind of thing it asks for ("Which party is he in?") or asks with another
+    question word (`asks_anew`: "Where will it be held?" after "When is the next meeting?",
+    which the line giving the date may answer too), and, when it gave
     a fact (`beside_said`), the unit just before or after one it quoted gains
     NEIGHBOUR_BONUS (the proposer's line under the resolution)."""
     own = set(stems(content_terms(question)))
@@ -154,7 +158,7 @@ def _news(question: str, candidates: list[Candidate], said: list[tuple[str, int,
                    for doc_id, start, end in said)
 
     kept = [c for c in candidates
-            if not quoted(c) or kind_only or own & set(stems(tokens(c.quote_text())))]
+            if not quoted(c) or kind_only or asks_anew or own & set(stems(tokens(c.quote_text())))]
     for candidate in kept:
         if beside_said and not quoted(candidate) and beside(candidate):
             candidate.score += NEIGHBOUR_BONUS

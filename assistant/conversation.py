@@ -11,7 +11,7 @@ from typing import Any
 from .answer_model import SUMMARY, question_kind
 from .records import LOCAL_OWNER
 from .store.state import StateDb, now
-from .text import content_terms, is_english, one_edit
+from .text import content_terms, is_english, one_edit, root
 from .units import person_names
 
 CONVERSATIONS_FILE = "conversations.sqlite"
@@ -173,6 +173,16 @@ class FollowUp:
     beside: bool = False
     # the words of the person "he" or "she" stands for: the first name the earlier answer gave
     referent: list[str] = field(default_factory=list)
+    # whether it asks with another question word than the earlier question ("Where will it
+    # be held?" after "When is the next meeting?"): it asks something else of what was said,
+    # which the unit quoted may say too
+    asks_anew: bool = False
+    # the roots of what the conversation last named ("London CRC"): an answer from beyond
+    # the documents quoted must come from one that mentions it
+    subject: list[str] = field(default_factory=list)
+    # the documents the earlier answer quoted, in its order: a follow-up asks of them ("Where
+    # will it be held?", "Who is the returning officer?") unless it names something else
+    documents: list[str] = field(default_factory=list)
 
 
 def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
@@ -203,10 +213,37 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     terms = [t for t in content_terms(" ".join([last.question, *named])) if t not in own_terms]
     said = [(c["doc_id"], c["start"], c["end"]) for c in citations]
     person = _PERSON.search(question) is not None
-    people = person_names(citations[0]["quote"]) if person and pointed else []
+    # "he" is someone the answer named, not the question ("Who came second in the Batley East
+    # by-election?": Paul Young, not Batley East)
+    asked = set(content_terms(last.question))
+    people = [p for p in person_names(citations[0]["quote"], opening=True)
+              if not set(content_terms(p)) <= asked] if person and pointed else []
     referent = [t for t in content_terms(people[0]) if t not in own_terms] if people else []
+    asks = question_word(question)
     return FollowUp(context, [t for t in terms if t not in referent], points_back, said,
-                    pointed, beside=pointed and not person, referent=referent)
+                    pointed, beside=pointed and not person, referent=referent,
+                    asks_anew=asks is not None and question_word(last.question) not in (None, asks),
+                    documents=list(dict.fromkeys(doc_id for doc_id, _, _ in said)),
+                    subject=_subject(turns))
+
+
+def _subject(turns: list[Turn]) -> list[str]:
+    """The roots of the names the latest earlier question naming any gave."""
+    for turn in reversed(turns):
+        names = question_entities(turn.question)
+        if names:
+            return list(dict.fromkeys(root(t) for t in content_terms(" ".join(names))))
+    return []
+
+
+_QUESTION_WORD = re.compile(r"\b(?:how (?:many|much|long|often)|who|whom|whose|what|when|where|"
+                            r"which|why|how)\b", re.I)
+
+
+def question_word(question: str) -> str | None:
+    """The question word a question asks with ("how many", "where"), if any."""
+    found = _QUESTION_WORD.search(question)
+    return found.group(0).lower() if found else None
 
 
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+|[A-Z]\s+)?"

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from .conversation import (
     Turn,
     new_conversation_id,
     plain_question,
+    question_entities,
     resolve,
 )
 from .errors import ConversationNotFound, DocumentNotFound, IndexMissing
@@ -29,9 +31,10 @@ from .ingest import embedder_for, ingest, open_index, remove
 from .records import LOCAL_OWNER, Chunk, Document, Filters, IngestReport
 from .retrieval import Passage, Retriever
 from .schema import Answer
-from .signals import unmentioned
+from .signals import mentions, unmentioned
 from .storage import state_db
 from .store import Store
+from .text import content_terms, root
 
 MAX_QUESTION_CHARS = 2000
 WITHHELD = "[withheld: this answer draws on restricted documents]"
@@ -182,12 +185,29 @@ class Assistant:
         if not turns and history:
             turns = [Turn(q, q, {}, "") for q in map(plain_question, history[-3:])]
         follow_up = resolve(question, turns)
-        # a short question that does not point back may stand alone: try it so first
-        tries = [None, follow_up] if follow_up and not follow_up.points_back else [follow_up]
-        for lent in tries:
-            answer, query, passages = self._answer(question, conversation_id, filters, lent)
-            if answer.answerable:
+        within = self._within(question, follow_up, filters)
+        # A follow-up asks of the documents the earlier answer quoted, where it names nothing
+        # they do not mention ("How much will it cost?" of the agenda item, not of whatever
+        # document gives a cost); where they do not answer it, of any document that mentions
+        # what the conversation names ("the London CRC"). A short question that does not
+        # point back may stand alone ("What does BOOST stand for?"): tried in those
+        # documents, then everywhere.
+        tries: list[tuple[FollowUp | None, list[str] | None, list[str]]] = [(follow_up, None, [])]
+        if follow_up and not follow_up.points_back:
+            tries = [*([(None, within, [])] if within else []), (None, None, []),
+                     (follow_up, None, [])]
+        elif follow_up and within:
+            tries = [(follow_up, within, []), (follow_up, None, follow_up.subject)]
+        found = None
+        for lent, scope, subject in tries:
+            answer, query, passages = self._answer(question, conversation_id, filters, lent,
+                                                   scope)
+            if answer.answerable and _mentioned(subject, answer, passages):
+                found = answer, query, passages
                 break
+            if not answer.answerable:
+                found = found or (answer, query, passages)
+        answer, query, passages = found or (answer, query, passages)
         if answer.answerable and self.generator is not None:  # a refusal never asks a model
             answer = generate(question, passages, answer, self.generator, on_statement)
         documents = {p.doc_id: p.document for p in passages if p.document is not None}
@@ -198,18 +218,53 @@ class Assistant:
         self.conversations.add(conversation_id, question, query, answer.as_json(), owner)
         return answer
 
+    def _within(self, question: str, follow_up: FollowUp | None,
+                filters: Filters | None) -> list[str] | None:
+        """The documents the earlier answer quoted that the filters allow, or None where the
+        follow-up names something none of them mentions ("And Dorset's?" after an answer
+        from Coventry's inspection report) or a committee not theirs."""
+        if follow_up is None or not follow_up.documents:
+            return None
+        allowed = filters.doc_ids if filters and filters.doc_ids else None
+        documents = []
+        for doc_id in follow_up.documents:
+            if allowed is None or doc_id in allowed:
+                try:
+                    documents.append(self.index.document(doc_id))
+                except DocumentNotFound:  # removed since the earlier turn
+                    continue
+        named = {root(t) for name in question_entities(question) for t in content_terms(name)}
+        if not documents or any(not any(mentions(d, t) for d in documents) for t in named):
+            return None
+        theirs = {d.committee for d in documents}
+        if any(c not in theirs for c in self.retriever.plan(question).committees):
+            return None
+        return [d.doc_id for d in documents]
+
     def _answer(self, question: str, conversation_id: str, filters: Filters | None,
-                follow_up: FollowUp | None) -> tuple[Answer, str, list[Passage]]:
+                follow_up: FollowUp | None, within: list[str] | None = None,
+                ) -> tuple[Answer, str, list[Passage]]:
+        """The answer from the passages found for the question, with what a follow-up
+        borrows; `within`: from these documents alone."""
         plan = self.retriever.plan(question, follow_up.context if follow_up else "")
         vector = self.embedder.encode([plan.text], progress=False)[0]
         passages = self.retriever.search(question, 8, filters, plan, query_vector=vector)
+        if within is not None:
+            # their passages in the order the whole search found them (searched alone, a
+            # document's passages rank otherwise), then the best of the rest of them
+            narrowed = dataclasses.replace(filters or Filters(), doc_ids=within)
+            kept = [p for p in passages if p.doc_id in within]
+            more = self.retriever.search(question, 8, narrowed, plan, query_vector=vector)
+            passages = (kept + [p for p in more if not any(
+                p.doc_id == k.doc_id and p.start < k.end and k.start < p.end for k in kept)])[:8]
         idf = idf_from(self.index.term_count, max(1, self.index.chunk_count()))
         answer = compose(question, passages, idf, conversation_id,
                          follow_up.terms if follow_up else None,
                          meaning=self.meaning(question, vector),
                          said=follow_up.said if follow_up else None,
                          beside_said=bool(follow_up and follow_up.beside),
-                         referent=follow_up.referent if follow_up else None)
+                         referent=follow_up.referent if follow_up else None,
+                         asks_anew=bool(follow_up and follow_up.asks_anew))
         return answer, plan.text, passages
 
     def conversation(self, conversation_id: str, owner: str = LOCAL_OWNER,
@@ -252,3 +307,10 @@ class Assistant:
         if self._conversations is not None:
             self._conversations.close()
             self._conversations = None
+
+
+def _mentioned(subject: list[str], answer: Answer, passages: list[Passage]) -> bool:
+    """Whether the documents an answer cites mention every word (root) of the subject."""
+    documents = {p.doc_id: p.document for p in passages}
+    cited = [documents.get(c.doc_id) for c in answer.citations]
+    return all(any(mentions(d, term) for d in cited) for term in subject)

@@ -71,7 +71,7 @@ def unmentioned(question: str, documents: list[Document]) -> list[str]:
         return []
     return [t for t in content_terms(about)
             if t not in PHRASING_WORDS and any(ch.isalpha() for ch in t)
-            and not any(_mentions(document, root(t)) for document in documents)]
+            and not any(mentions(document, root(t)) for document in documents)]
 
 
 def untitled(text: str, titles: set[str]) -> str:
@@ -146,10 +146,18 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
         seen.setdefault(passage.doc_id, set()).update(setting)
     # What a "Which party …?" asks for is named by its value ("Liberal Democrats"): a document
     # that never says "party" can still answer it.
-    named = mine - set(roots(category(question)))
-    lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not _mentions(document, t)}
+    # (of the question's own words: "What was her salary?" is not answered by minutes that
+    # name her and never mention a salary)
+    asked_own = {root(t) for t in content_terms(question)}
+    named = asked_own - set(roots(category(question)))
+    lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not mentions(document, t)}
              for doc_id, document in documents.items()}
-    absent = {doc_id: asked.share(terms) for doc_id, terms in lacks.items()}
+    own_total = sum(w for t, w in weights.items() if w > 0 and t in asked_own) or 1.0
+
+    def lacking(terms: set[str]) -> float:  # their share of the question's own weight
+        return min(1.0, sum(w for t, w in weights.items() if w > 0 and t in terms) / own_total)
+
+    absent = {doc_id: lacking(terms) for doc_id, terms in lacks.items()}
     # A question naming what a document's title names ("Merton" in "When did Ofsted inspect
     # Merton …?") asks about that document: one that never mentions it does not answer,
     # however alike its wording (three councils' Ofsted reports share theirs).
@@ -173,7 +181,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
             doc_id = candidate.passage.doc_id
             if doc_id not in counted and _counted_row(candidate, place):
                 counted.add(doc_id)
-                absent[doc_id] = asked.share(lacks[doc_id] - place.words)
+                absent[doc_id] = lacking(lacks[doc_id] - place.words)
     for candidate in candidates:
         candidate.signals["absent"] = absent[candidate.passage.doc_id]
         candidate.signals["topic"] = 0.0  # set below for a summary-style question
@@ -335,9 +343,9 @@ def _qualified(sentence: str, asked: _Asked) -> float:
     return float(qualified and not plain)
 
 
-def _mentions(document: Document | None, term: str) -> bool:
+def mentions(document: Document | None, term: str) -> bool:
     """Whether a word with this root occurs anywhere in the document's text (asked only
-    for the few question terms its passages read lack)."""
+    for a few terms: those a question names that its passages read lack)."""
     if document is None:
         return False
     prefix = term[:max(3, len(term) - 1)]  # a stem's last letter may differ ("citi", "city")

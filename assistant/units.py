@@ -61,9 +61,19 @@ _NAME = re.compile(rf"\b(?:Cllrs?|Councillor|Mrs?|Ms|Miss|Dr|Sir|Dame|Prof(?:ess
                    rf"(?<![.!?]\s)(?<!^)\b{_CAPITALISED}(?:\s+{_NAME_WORD})+")
 
 
-def person_names(text: str) -> list[str]:
-    """The people a text names, in order ("Councillor M Latif Darr", "Cllr Sue Lintern")."""
-    return [m.group(0) for m in _NAME.finditer(text)]
+# ... and, where a text is one quoted line, a name opening it that ends where a cell or
+# clause ends ("Paul Young | Conservative | 443 votes", "Stephen Ward, Chair of …"): the
+# opening words of a sentence run on into it ("The Chair declared …").
+_OPENING_NAME = re.compile(rf"^{_CAPITALISED}(?:\s+{_NAME_WORD})+(?=\s*(?:[|,;(]|$))")
+
+
+def person_names(text: str, opening: bool = False) -> list[str]:
+    """The people a text names, in order ("Councillor M Latif Darr", "Cllr Sue Lintern");
+    `opening`: the text is a quote, and a name may open it (_OPENING_NAME)."""
+    first = _OPENING_NAME.match(text) if opening else None
+    after = first.end() if first else 0
+    return ([first.group(0)] if first else []) + [m.group(0) for m in _NAME.finditer(text)
+                                                  if m.start() >= after]
 
 
 _LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")  # "Venue: Committee Room 1"

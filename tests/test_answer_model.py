@@ -47,6 +47,7 @@ from assistant.units import (
     evidence_units,
     has_contact,
     is_bare,
+    person_names,
     ranked_row,
     repeated,
     states_count,
@@ -406,6 +407,19 @@ def test_a_heading_alone_is_never_the_answer(council: Assistant) -> None:
     answer = council.ask("What was the overall effectiveness of Barsetshire children's "
                          "services?")
     assert all(not is_bare(c.quote) for c in answer.citations)
+
+
+@pytest.mark.parametrize(("text", "opening", "names"), [
+    ("Paul Young | Conservative | 443 votes | Batley East ward", True, ["Paul Young", "Batley East"]),
+    ("Paul Young | Conservative | 443 votes | Batley East ward", False, ["Batley East"]),
+    ("Habiban Nisa Zaman | Labour | 2640 votes", True, ["Habiban Nisa Zaman"]),
+    ("Stephen Ward, Chair of the Campaign Group, attended.", True, ["Stephen Ward", "Campaign Group"]),
+    ("The Chair declared an interest.", True, []),  # a sentence's opening words run on
+    ("Councillor M Latif Darr, Liberal Democrats; Mayor", True,
+     ["Councillor M Latif Darr", "Liberal Democrats"]),
+])
+def test_a_name_may_open_a_quoted_line(text: str, opening: bool, names: list[str]) -> None:
+    assert person_names(text, opening=opening) == names
 
 
 def test_a_follow_up_carries_the_earlier_answers_person(council: Assistant) -> None:

@@ -11,15 +11,22 @@ import pytest
 from conftest import CORPUS, ROOT, SHARED, cli, pdf_sample
 
 from assistant.config import Settings
-from assistant.conversation import Turn, plain_question, resolve
-from assistant.evaluation import SeedResult, format_summary, question_metrics, read_questions, seed_eval
+from assistant.conversation import Turn, plain_question, question_word, resolve
+from assistant.evaluation import (
+    SeedResult,
+    format_summary,
+    question_metrics,
+    read_conversations,
+    read_questions,
+    seed_eval,
+)
 from assistant.ingest import ingest
 from assistant.records import Chunk, Document, Filters
 from assistant.retrieval import drop_near_duplicates, fuse, merge_adjacent, named_months, respell
 from assistant.schema import Answer
 from assistant.service import Assistant
 from assistant.signals import unmentioned
-from assistant.text import one_edit
+from assistant.text import one_edit, root
 
 SEEDS = SHARED / "eval" / "seed_questions.jsonl"
 
@@ -56,17 +63,20 @@ def test_adjacent_chunks_merge_and_duplicates_drop() -> None:
     # minutes discuss without the value asked for, which the model mostly answers; a
     # borderline question can turn on the embedder's last digits), to catch a regression,
     # not to prove generality
+    # (conversations: 8 of 8 and 12 of 12)
     ("seed", [CORPUS], {"answer_accuracy": 0.85, "citation_accuracy": 0.8,
-                        "refusal_recall": 1.0}),
+                        "refusal_recall": 1.0, "conversations_fully_right": 7}),
     ("real_council_questions", None, {"answer_accuracy": 0.75, "citation_accuracy": 0.75,
-                                      "refusal_precision": 0.75, "refusal_recall": 0.6}),
+                                      "refusal_precision": 0.75, "refusal_recall": 0.6,
+                                      "conversations_fully_right": 10}),
     # kept out of fitting (measured as each batch was written: answers 61 of 83, citations
     # 59 of 83, unanswerable ones declined 17 of 28, then batches 13 and 14's summary-style
     # questions 19 of 23, 15 of 23 and 11 of 24, batch 15's election notices 7 of 9, 7 of 9
     # and 2 of 3, batch 16's inspection reports and audit minutes 5 of 8, 5 of 8 and 2 of 4;
-    # unit rules were fixed after misses)
+    # unit rules were fixed after misses; conversations k01-k18 8 of 18 as written, 10 of 18
+    # once follow-ups kept to the documents quoted, then n01-n08 3 of 8 before and after)
     ("real_council_check", None, {"answer_accuracy": 0.75, "citation_accuracy": 0.7,
-                                  "refusal_recall": 0.6}),
+                                  "refusal_recall": 0.6, "conversations_fully_right": 12}),
 ])
 def test_dev_questions_are_answered_cited_or_declined_at_minimum_levels(
         tmp_path: Path, questions: str, corpus: list[Path] | None,
@@ -77,8 +87,11 @@ def test_dev_questions_are_answered_cited_or_declined_at_minimum_levels(
                   if p.name != "SOURCES.md"]
         if not corpus:
             pytest.skip("real-council documents are not beside this checkout")
+    corpus_name = {"real_council_questions": "real_council"}.get(questions, questions)
+    conversations = [c for c in read_conversations(ROOT / "eval/conversations.jsonl")
+                     if c["corpus"] == corpus_name]
     report = seed_eval(read_questions(path), corpus,
-                       Settings(index=tmp_path / "index", progress=False))
+                       Settings(index=tmp_path / "index", progress=False), conversations)
     for name, floor in levels.items():
         assert report.metrics[name] >= floor, (name, report.metrics)
 
@@ -292,8 +305,10 @@ def test_unanswerable_is_declined_with_related_passages(assistant: Assistant) ->
     assert answer.answerable is False
     assert answer.answer.startswith("The documents do not answer this question.")
     assert answer.citations and all(c.quote for c in answer.citations)
-    # "increase" is there, and "parking" shares its root with "Belmont Business Park"
-    assert answer.unmentioned == ["car", "charges"]
+    # "increase" is there; "parking" shares its root with "Belmont Business Park", named only
+    # where that document is among those found (on PostgreSQL's approximate vector index the
+    # nearest passages vary from build to build)
+    assert {"car", "charges"} <= set(answer.unmentioned) <= {"car", "parking", "charges"}
 
 
 def test_an_answer_names_what_it_was_asked_about_that_no_cited_document_says(
@@ -354,6 +369,8 @@ def test_a_sentence_leading_into_a_list_is_quoted_with_the_list(assistant: Assis
      "What about car parking charges there?"),
     ("What did the Barnet board hear about probation reform?",
      "How much will that cost the council?"),
+    # the minutes that name her never mention a salary
+    ("Who was seconded to the Troubled Families Programme?", "What was her salary?"),
 ])
 def test_a_follow_up_the_documents_do_not_answer_is_declined(assistant: Assistant, first: str,
                                                               follow_up: str) -> None:
@@ -512,6 +529,25 @@ def test_that_points_at_what_lies_beside_the_earlier_answer(settings: Settings,
     assert "Tom Reed proposed" not in proposer.answer
 
 
+def test_a_follow_up_asks_of_the_document_the_earlier_answer_quoted(settings: Settings,
+                                                                    tmp_path: Path) -> None:
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "agenda.txt").write_text(
+        "Plan Commission agenda, 21 August 2025\n\nItem 2. A proposed renovation of the Elm "
+        "Street station, submitted by Metra, to rebuild its stairs and platforms.\n\n"
+        "Item 3. A resolution adopting the Trail Land Use Framework Plan.\n")
+    (folder / "minutes.txt").write_text(
+        "Parish Council minutes, 5 December 2019\n\nTraining: the Clerk noted that the "
+        "training budget had been increased to £700 to cover the cost of additional "
+        "sessions for new councillors.\n")
+    first, cost = _ask_then_follow_up(folder, settings,
+                                      "What is proposed for the Elm Street station?",
+                                      "How much will it cost?")
+    assert "renovation" in first.answer
+    assert not cost.answerable and "£700" not in cost.answer  # not the training budget's
+
+
 def test_a_follow_up_naming_only_the_kind_it_asks_for_is_answered_by_the_row_it_points_at(
         settings: Settings, tmp_path: Path) -> None:
     # the rows name parties ("Liberal Democrats"), never the word "party"
@@ -525,6 +561,25 @@ def test_a_follow_up_naming_only_the_kind_it_asks_for_is_answered_by_the_row_it_
                                        "Which party is he in?")
     assert "John Boyce" in first.answer
     assert party.answerable and party.citations[0].quote.startswith("Councillor John Boyce")
+
+def test_a_follow_up_carries_the_documents_names_and_person_of_the_earlier_turn() -> None:
+    row = Turn("Who came second in the Batley East by-election?", "", {"answerable": True,
+               "citations": [{"doc_id": "results", "start": 10, "end": 80, "quote":
+                              "Paul Young | Conservative | 443 votes | Batley East ward"}]}, "")
+    votes = resolve("How many votes did he get?", [row])
+    assert votes is not None and votes.documents == ["results"]
+    # "he" is the person the answer named, not the ward the question did
+    assert votes.referent == ["paul", "young"]
+    assert votes.subject == [root("batley"), root("east")]
+    assert votes.asks_anew  # "how many" after "who"
+    again = resolve("Who seconded him?", [row])
+    assert again is not None and not again.asks_anew
+    # the subject is the latest question's that names one
+    after = resolve("Where is it?", [row, Turn("What was the electorate?", "", {}, "")])
+    assert after is not None and after.subject == votes.subject and after.documents == []
+    assert [question_word(q) for q in ("How many votes?", "And where?", "Is it open?")] == [
+        "how many", "where", None]
+
 
 def test_it_points_at_a_name_and_that_at_the_earlier_topic() -> None:
     fact = Turn("What case management system does the London CRC use?", "",
