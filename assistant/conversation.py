@@ -193,7 +193,7 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     points_back = bool(_ANAPHORA.search(question))
     if not points_back and len(own_terms) > 3:
         return None
-    last = turns[-1]
+    last = _latest(turns)
     answered = bool(last.answer.get("answerable"))
     citations = last.answer.get("citations", []) if answered else []
     # the earlier answer's people, bodies and places: "he", "she", "it" point at them (a
@@ -225,6 +225,18 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
                     asks_anew=asks is not None and question_word(last.question) not in (None, asks),
                     documents=list(dict.fromkeys(doc_id for doc_id, _, _ in said)),
                     subject=_subject(turns))
+
+
+def _latest(turns: list[Turn]) -> Turn:
+    """The turn a follow-up leans on: the last one, or the latest answered one when the
+    turns since are declined follow-ups that named nothing of their own ("Which ward is it
+    in?" after "How much will it cost?" was declined still asks of the agenda item)."""
+    for turn in reversed(turns):
+        if turn.answer.get("answerable"):
+            return turn
+        if question_entities(turn.question):
+            break
+    return turns[-1]
 
 
 def _subject(turns: list[Turn]) -> list[str]:

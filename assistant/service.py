@@ -205,8 +205,8 @@ class Assistant:
             if answer.answerable and _mentioned(subject, answer, passages):
                 found = answer, query, passages
                 break
-            if not answer.answerable:
-                found = found or (answer, query, passages)
+            if not answer.answerable:  # the last try's refusal, as ever
+                found = answer, query, passages
         answer, query, passages = found or (answer, query, passages)
         if answer.answerable and self.generator is not None:  # a refusal never asks a model
             answer = generate(question, passages, answer, self.generator, on_statement)

@@ -575,10 +575,22 @@ def test_a_follow_up_carries_the_documents_names_and_person_of_the_earlier_turn(
     again = resolve("Who seconded him?", [row])
     assert again is not None and not again.asks_anew
     # the subject is the latest question's that names one
-    after = resolve("Where is it?", [row, Turn("What was the electorate?", "", {}, "")])
-    assert after is not None and after.subject == votes.subject and after.documents == []
+    answered = Turn("What was the electorate?", "", {"answerable": True, "citations": [
+        {"doc_id": "turnout", "start": 0, "end": 20, "quote": "Electorate: 13279"}]}, "")
+    after = resolve("Where is it?", [row, answered])
+    assert after is not None and after.subject == votes.subject
+    assert after.documents == ["turnout"]
     assert [question_word(q) for q in ("How many votes?", "And where?", "Is it open?")] == [
         "how many", "where", None]
+    # past a follow-up declined in between, the conversation is still about the row
+    declined = Turn("How much did his campaign cost?", "", {"answerable": False, "citations": []}, "")
+    later = resolve("Which party was he in?", [row, declined])
+    assert later is not None and later.documents == ["results"]
+    assert later.referent == ["paul", "young"]
+    # ... but not past one that asked about something else
+    elsewhere = Turn("Who won in Falkirk South?", "", {"answerable": False, "citations": []}, "")
+    other = resolve("Which party was he in?", [row, elsewhere])
+    assert other is not None and other.documents == [] and other.referent == []
 
 
 def test_it_points_at_a_name_and_that_at_the_earlier_topic() -> None:
