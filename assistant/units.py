@@ -122,16 +122,26 @@ def is_bare(text: str) -> bool:
 
 
 
+def _heads_nothing(text: str, at: int, end: int) -> bool:
+    """Whether the line ending at `at` is not a heading: the passage ends after it, or the
+    next line is short and without a sentence end too ("Bus lanes" then "Why we need TROs"
+    then a paragraph: the last is the next section's heading)."""
+    following = text[at:end].strip().split("\n", 1)[0]
+    return not following or is_bare(following)
+
+
 def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentences and lines ("Label: value" lines each on their own: "Lead inspector: …" is
     cited apart from "Inspection dates: …"), except that a sentence that leads into a list
     ("The inspectors made six recommendations:", "The meeting will be held:") is one unit
     with the list's items or fields that follow it in the passage, a label alone on its line
-    ("Councillors:") is one unit with the line that follows, and a sentence in brackets that
-    follows another on its line is read with it."""
+    ("Councillors:") is one unit with the line that follows, short lines without a sentence
+    end under one another are one block (a signature: "Kenneth Lawrie", "Returning
+    Officer"), and a sentence in brackets that follows another on its line is read with it."""
     units: list[tuple[int, int]] = []
     items_end = start
     label = False  # the unit before is a label alone on its line ("Councillors:")
+    block = False  # … a short line alone on its line, without a sentence end
     for span in line_sentence_spans(text, start, end):
         if span[0] < items_end:
             continue  # an item of the list the unit before leads into
@@ -146,8 +156,18 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
             units[-1] = (units[-1][0], span[1])
             label = False
             continue
+        # short lines without a sentence end under one another ("Kenneth Lawrie" then
+        # "Returning Officer", an address) are one block: read apart, the title is a bare
+        # line that says nothing of whose it is
+        alone = (not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip()
+                 and not text[span[1]:(text.find("\n", span[1]) + 1 or len(text))].strip())
+        short = alone and is_bare(line) and not leads_on and not _LIST_ITEM.match(line)
+        if block and short and _heads_nothing(text, span[1], end):
+            units[-1] = (units[-1][0], span[1])
+            continue
         label = (leads_on and len(line.split()) <= BARE_LABEL_WORDS
                  and not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip())
+        block = short
         # "RESOLVED: That … (Cllr A proposed, … one was against)." is one unit with its vote
         between = text[units[-1][1]:span[0]] if units else "\n"
         if line.startswith("(") and not between.strip() and "\n" not in between:

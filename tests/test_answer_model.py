@@ -143,6 +143,20 @@ def test_a_label_alone_on_its_line_is_one_unit_with_the_line_that_follows() -> N
     assert "(i) That the reports be noted." in units and "Next line." in units
 
 
+def test_short_lines_under_one_another_are_one_block_but_not_the_heading_after_them() -> None:
+    text = ("A TRO supports measures including:\n\nDouble yellow lines\n\nBus lanes\n\n"
+            "Why we need TROs\n\nUK law requires that TROs be in place.\n\n"
+            "1. Declarations of interest\n\n2. Apologies for absence\n\n"
+            "Polling will take place on 14 October 2021.\n\nKenneth Lawrie\n\n"
+            "Returning Officer\n\nMunicipal Buildings")
+    units = [text[a:b] for a, b in evidence_units(text, 0, len(text))]
+    assert "Kenneth Lawrie\n\nReturning Officer\n\nMunicipal Buildings" in units
+    assert "Double yellow lines\n\nBus lanes" in units
+    assert "Why we need TROs" in units  # the next section's heading stands alone
+    assert "UK law requires that TROs be in place." in units  # a sentence is no short line
+    assert "Declarations of interest" in units  # nor are a list's numbered items
+
+
 def test_a_paragraph_number_read_as_a_sentence_is_no_unit() -> None:
     text = ("55. More children now live at home.\n\n56. Leaders have worked with children."
             " They listen.")
