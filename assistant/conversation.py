@@ -191,7 +191,10 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
         return None
     own_terms = content_terms(question)
     points_back = bool(_ANAPHORA.search(question))
-    if not points_back and len(own_terms) > 3:
+    # a longer question stands alone when it names what it asks about ("What did the Durham
+    # committee resolve …?"); one that names nothing ("How many members of the public
+    # attended?") is still about the conversation's subject
+    if not points_back and len(own_terms) > 3 and question_entities(question):
         return None
     last = _latest(turns)
     answered = bool(last.answer.get("answerable"))

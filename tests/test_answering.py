@@ -588,6 +588,11 @@ def test_a_follow_up_carries_the_documents_names_and_person_of_the_earlier_turn(
     later = resolve("Which party was he in?", [row, declined])
     assert later is not None and later.documents == ["results"]
     assert later.referent == ["paul", "young"]
+    # a longer question that names nothing is still about the conversation's subject; one that
+    # names what it asks about stands alone
+    public = resolve("How many members of the public attended the count?", [row])
+    assert public is not None and public.documents == ["results"]
+    assert resolve("How many members of the Durham committee attended?", [row]) is None
     # ... but not past one that asked about something else
     elsewhere = Turn("Who won in Falkirk South?", "", {"answerable": False, "citations": []}, "")
     other = resolve("Which party was he in?", [row, elsewhere])
