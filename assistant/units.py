@@ -53,11 +53,13 @@ _ASKS_MONEY = re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|price|fee|
 # A person's name: capitalised words with any middle initials ("Robert F Eaton") and joined
 # surnames ("Hesketh-Harvey", "O'Brien"), two or more of them and not opening a sentence
 # (where any word has a capital); or a title and a surname, with or without initials ("Cllr J
-# Hart", "Mrs N Cooper", "Dr Patel"), anywhere.
+# Hart", "Mrs N Cooper", "Dr Patel"), or an initial and a surname as minutes write them ("R.
+# Warsing", "M. Prest"), anywhere.
 _CAPITALISED = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
 _NAME_WORD = rf"(?:[A-Z]\.?\s+)*{_CAPITALISED}"
 _NAME = re.compile(rf"\b(?:Cllrs?|Councillor|Mrs?|Ms|Miss|Dr|Sir|Dame|Prof(?:essor)?|Revd?)\.?"
                    rf"\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*|"
+                   rf"\b[A-Z]\.\s?{_CAPITALISED}(?:\s+{_NAME_WORD})*|"
                    rf"(?<![.!?]\s)(?<!^)\b{_CAPITALISED}(?:\s+{_NAME_WORD})+")
 
 

@@ -431,6 +431,9 @@ def test_a_heading_alone_is_never_the_answer(council: Assistant) -> None:
     ("The Chair declared an interest.", True, []),  # a sentence's opening words run on
     ("Councillor M Latif Darr, Liberal Democrats; Mayor", True,
      ["Councillor M Latif Darr", "Liberal Democrats"]),
+    # an initial and a surname, as minutes write them
+    ("Profit and Loss – R. Warsing presented the balance sheet", False, ["R. Warsing"]),
+    ("Called to order – M. Prest (motion), C. Dallas (second)", False, ["M. Prest", "C. Dallas"]),
 ])
 def test_a_name_may_open_a_quoted_line(text: str, opening: bool, names: list[str]) -> None:
     assert person_names(text, opening=opening) == names
