@@ -243,7 +243,7 @@ def _latest(turns: list[Turn]) -> Turn:
 
 
 def _subject(turns: list[Turn]) -> list[str]:
-    """The roots of the names the latest earlier question naming any gave."""
+    """The roots of the names given by the latest earlier question that names any."""
     for turn in reversed(turns):
         names = question_entities(turn.question)
         if names:

@@ -198,16 +198,15 @@ class Assistant:
                      (follow_up, None, [])]
         elif follow_up and within:
             tries = [(follow_up, within, []), (follow_up, None, follow_up.subject)]
-        found = None
+        answered, declined = None, None
         for lent, scope, subject in tries:
-            answer, query, passages = self._answer(question, conversation_id, filters, lent,
-                                                   scope)
-            if answer.answerable and _mentioned(subject, answer, passages):
-                found = answer, query, passages
+            tried = self._answer(question, conversation_id, filters, lent, scope)
+            if tried[0].answerable and _mentioned(subject, tried[0], tried[2]):
+                answered = tried
                 break
-            if not answer.answerable:  # the last try's refusal, as ever
-                found = answer, query, passages
-        answer, query, passages = found or (answer, query, passages)
+            if not tried[0].answerable:
+                declined = tried  # the last try's refusal is the one given
+        answer, query, passages = answered or declined or tried
         if answer.answerable and self.generator is not None:  # a refusal never asks a model
             answer = generate(question, passages, answer, self.generator, on_statement)
         documents = {p.doc_id: p.document for p in passages if p.document is not None}

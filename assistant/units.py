@@ -123,7 +123,6 @@ def is_bare(text: str) -> bool:
     return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ";", "”", "’", '"'))
 
 
-
 def _heads_nothing(text: str, at: int, end: int) -> bool:
     """Whether the line ending at `at` is not a heading: the passage ends after it, or the
     next line is short and without a sentence end too ("Bus lanes" then "Why we need TROs"
