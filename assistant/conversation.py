@@ -190,7 +190,11 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     if not turns:
         return None
     own_terms = content_terms(question)
-    points_back = bool(_ANAPHORA.search(question))
+    # "And Wessex's?", "What about Dorset?": a name and nothing else asked, the earlier
+    # question asked again of it
+    named_only = set(content_terms(" ".join(question_entities(f"_ {question}"))))
+    elliptical = bool(own_terms) and set(own_terms) <= named_only
+    points_back = bool(_ANAPHORA.search(question)) or elliptical
     # a longer question stands alone when it names what it asks about ("What did the Durham
     # committee resolve …?"); one that names nothing ("How many members of the public
     # attended?") is still about the conversation's subject
@@ -212,6 +216,12 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     names = question_entities(last.question) + named
     pointed = factual and bool(citations)
     topic = bool(_TOPIC.search(question)) or not names or not pointed
+    if elliptical:  # the earlier question without what it named, asked of the new name
+        earlier = set(content_terms(" ".join(question_entities(f"_ {last.question}"))))
+        asked_again = " ".join(w for w in last.question.split()
+                               if not set(content_terms(w)) & earlier)
+        return FollowUp(asked_again, [t for t in content_terms(asked_again) if t not in own_terms],
+                        True, documents=[], subject=[])
     context = " ".join([last.question, *named] if topic else names)
     terms = [t for t in content_terms(" ".join([last.question, *named])) if t not in own_terms]
     said = [(c["doc_id"], c["start"], c["end"]) for c in citations]

@@ -549,6 +549,24 @@ def test_a_follow_up_asks_of_the_document_the_earlier_answer_quoted(settings: Se
     assert not cost.answerable and "£700" not in cost.answer  # not the training budget's
 
 
+def test_a_follow_up_naming_another_council_leaves_the_document_quoted(settings: Settings,
+                                                                      tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for council, leavers in (("Barsetshire", "Outstanding"), ("Wessex", "Requires improvement")):
+        (folder / f"{council.lower()}.txt").write_text(
+            f"Inspection of {council} local authority children's services\n\n"
+            f"Inspectors visited {council} in March 2025.\n\n"
+            f"Judgement: The experiences and progress of care leavers; Grade: {leavers}\n\n"
+            "Judgement: Overall effectiveness; Grade: Good\n")
+    first, other = _ask_then_follow_up(
+        folder, settings, "How did Ofsted grade Barsetshire's services for care leavers?",
+        "And Wessex's?")
+    assert "Outstanding" in first.answer
+    assert other.answerable and "Requires improvement" in other.answer
+    assert {c.doc_id for c in other.citations} != {c.doc_id for c in first.citations}
+
+
 def test_a_follow_up_naming_only_the_kind_it_asks_for_is_answered_by_the_row_it_points_at(
         settings: Settings, tmp_path: Path) -> None:
     # the rows name parties ("Liberal Democrats"), never the word "party"
@@ -593,6 +611,10 @@ def test_a_follow_up_carries_the_documents_names_and_person_of_the_earlier_turn(
     public = resolve("How many members of the public attended the count?", [row])
     assert public is not None and public.documents == ["results"]
     assert resolve("How many members of the Durham committee attended?", [row]) is None
+    # a name and nothing else asks the earlier question again of it
+    ellipsis = resolve("And Dewsbury's?", [row])
+    assert ellipsis is not None and ellipsis.points_back and ellipsis.documents == []
+    assert "Batley" not in ellipsis.context and "second" in ellipsis.context
     # ... but not past one that asked about something else
     elsewhere = Turn("Who won in Falkirk South?", "", {"answerable": False, "citations": []}, "")
     other = resolve("Which party was he in?", [row, elsewhere])
