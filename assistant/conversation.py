@@ -192,8 +192,7 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     own_terms = content_terms(question)
     # "And Wessex's?", "What about Dorset?": a name and nothing else asked, the earlier
     # question asked again of it
-    named_only = set(content_terms(" ".join(question_entities(f"_ {question}"))))
-    elliptical = bool(own_terms) and set(own_terms) <= named_only
+    elliptical = bool(own_terms) and set(own_terms) <= set(name_terms(question, first_word=True))
     points_back = bool(_ANAPHORA.search(question)) or elliptical
     # a longer question stands alone when it names what it asks about ("What did the Durham
     # committee resolve …?"); one that names nothing ("How many members of the public
@@ -201,6 +200,11 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     if not points_back and len(own_terms) > 3 and question_entities(question):
         return None
     last = _latest(turns)
+    if elliptical:  # the earlier question without what it named, asked of the new name
+        earlier = set(name_terms(last.question, first_word=True))
+        asked_again = " ".join(w for w in last.question.split()
+                               if not set(content_terms(w)) & earlier)
+        return FollowUp(asked_again, [t for t in content_terms(asked_again) if t not in own_terms])
     answered = bool(last.answer.get("answerable"))
     citations = last.answer.get("citations", []) if answered else []
     # the earlier answer's people, bodies and places: "he", "she", "it" point at them (a
@@ -216,12 +220,6 @@ def resolve(question: str, turns: list[Turn]) -> FollowUp | None:
     names = question_entities(last.question) + named
     pointed = factual and bool(citations)
     topic = bool(_TOPIC.search(question)) or not names or not pointed
-    if elliptical:  # the earlier question without what it named, asked of the new name
-        earlier = set(content_terms(" ".join(question_entities(f"_ {last.question}"))))
-        asked_again = " ".join(w for w in last.question.split()
-                               if not set(content_terms(w)) & earlier)
-        return FollowUp(asked_again, [t for t in content_terms(asked_again) if t not in own_terms],
-                        True, documents=[], subject=[])
     context = " ".join([last.question, *named] if topic else names)
     terms = [t for t in content_terms(" ".join([last.question, *named])) if t not in own_terms]
     said = [(c["doc_id"], c["start"], c["end"]) for c in citations]
@@ -255,9 +253,8 @@ def _latest(turns: list[Turn]) -> Turn:
 def _subject(turns: list[Turn]) -> list[str]:
     """The roots of the names given by the latest earlier question that names any."""
     for turn in reversed(turns):
-        names = question_entities(turn.question)
-        if names:
-            return list(dict.fromkeys(root(t) for t in content_terms(" ".join(names))))
+        if question_entities(turn.question):
+            return list(dict.fromkeys(root(t) for t in name_terms(turn.question)))
     return []
 
 
@@ -286,6 +283,12 @@ def question_entities(question: str) -> list[str]:
     rest = question.split(None, 1)[1] if " " in question else ""
     found = [re.sub(r"['’]s$", "", m.group(0)) for m in _CAPITALISED.finditer(rest)]
     return list(dict.fromkeys(f for f in found if len(f) > 1))
+
+
+def name_terms(question: str, first_word: bool = False) -> list[str]:
+    """The words of the names a question gives (question_entities); `first_word`: its first
+    word may open one too ("Wessex's?" alone)."""
+    return content_terms(" ".join(question_entities(f"_ {question}" if first_word else question)))
 
 
 def answer_entities(quote: str) -> list[str]:

@@ -20,9 +20,9 @@ from .conversation import (
     ConversationStore,
     FollowUp,
     Turn,
+    name_terms,
     new_conversation_id,
     plain_question,
-    question_entities,
     resolve,
 )
 from .errors import ConversationNotFound, DocumentNotFound, IndexMissing
@@ -34,7 +34,7 @@ from .schema import Answer
 from .signals import mentions, unmentioned
 from .storage import state_db
 from .store import Store
-from .text import content_terms, root
+from .text import root
 
 MAX_QUESTION_CHARS = 2000
 WITHHELD = "[withheld: this answer draws on restricted documents]"
@@ -232,7 +232,7 @@ class Assistant:
                     documents.append(self.index.document(doc_id))
                 except DocumentNotFound:  # removed since the earlier turn
                     continue
-        named = {root(t) for name in question_entities(question) for t in content_terms(name)}
+        named = {root(t) for t in name_terms(question)}
         if not documents or any(not any(mentions(d, t) for d in documents) for t in named):
             return None
         theirs = {d.committee for d in documents}

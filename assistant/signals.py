@@ -111,10 +111,10 @@ class _Asked:
     focus: str  # "" for a summary-style question, which asks for no one thing
     factual: bool  # a factual or list question (a label can name what it asks for)
 
-    def share(self, terms: set[str]) -> float:
-        """The share of the question's weight these roots cover."""
+    def share(self, terms: set[str], total: float | None = None) -> float:
+        """The share of the question's weight (or of `total`) these roots cover."""
         return min(1.0, sum(w for t, w in self.weights.items() if w > 0 and t in terms)
-                   / self.total)
+                   / (total or self.total))
 
 
 def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str], float],
@@ -153,11 +153,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not mentions(document, t)}
              for doc_id, document in documents.items()}
     own_total = sum(w for t, w in weights.items() if w > 0 and t in asked_own) or 1.0
-
-    def lacking(terms: set[str]) -> float:  # their share of the question's own weight
-        return min(1.0, sum(w for t, w in weights.items() if w > 0 and t in terms) / own_total)
-
-    absent = {doc_id: lacking(terms) for doc_id, terms in lacks.items()}
+    absent = {doc_id: asked.share(terms, own_total) for doc_id, terms in lacks.items()}
     # A question naming what a document's title names ("Merton" in "When did Ofsted inspect
     # Merton …?") asks about that document: one that never mentions it does not answer,
     # however alike its wording (three councils' Ofsted reports share theirs).
@@ -181,7 +177,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
             doc_id = candidate.passage.doc_id
             if doc_id not in counted and _counted_row(candidate, place):
                 counted.add(doc_id)
-                absent[doc_id] = lacking(lacks[doc_id] - place.words)
+                absent[doc_id] = asked.share(lacks[doc_id] - place.words, own_total)
     for candidate in candidates:
         candidate.signals["absent"] = absent[candidate.passage.doc_id]
         candidate.signals["topic"] = 0.0  # set below for a summary-style question

@@ -160,14 +160,13 @@ def evidence_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
         # short lines without a sentence end under one another ("Kenneth Lawrie" then
         # "Returning Officer", an address) are one block: read apart, the title is a bare
         # line that says nothing of whose it is
-        alone = (not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip()
-                 and not text[span[1]:(text.find("\n", span[1]) + 1 or len(text))].strip())
+        opens_line = not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip()
+        alone = opens_line and not text[span[1]:(text.find("\n", span[1]) + 1 or len(text))].strip()
         short = alone and is_bare(line) and not leads_on and not _LIST_ITEM.match(line)
         if block and short and _heads_nothing(text, span[1], end):
             units[-1] = (units[-1][0], span[1])
             continue
-        label = (leads_on and len(line.split()) <= BARE_LABEL_WORDS
-                 and not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip())
+        label = leads_on and len(line.split()) <= BARE_LABEL_WORDS and opens_line
         block = short
         # "RESOLVED: That … (Cllr A proposed, … one was against)." is one unit with its vote
         between = text[units[-1][1]:span[0]] if units else "\n"

@@ -472,9 +472,7 @@ def test_cli_ask_search_json_and_batch(seed_index: Settings) -> None:
 
 def test_a_follow_up_asks_for_something_the_last_answer_did_not_say(settings: Settings,
                                                                      tmp_path: Path) -> None:
-    folder = tmp_path / "minutes"
-    folder.mkdir()
-    (folder / "allotments.txt").write_text(
+    allotments = (
         "Minutes of the Allotments Working Group, 4 March 2026\n\n"
         "Item 5. Chair of the group\n\n"
         "RESOLVED: That Councillor Ann Hale be appointed chair of the Allotments Working "
@@ -488,16 +486,21 @@ def test_a_follow_up_asks_for_something_the_last_answer_did_not_say(settings: Se
         "The group noted that the standpipes at the Mill Lane site would be replaced in "
         "April.\n")
     first, proposer = _ask_then_follow_up(
-        folder, settings, "Who was appointed chair of the Allotments Working Group?",
+        tmp_path / "minutes", settings, {"allotments.txt": allotments},
+        "Who was appointed chair of the Allotments Working Group?",
         "Who proposed that?")
     assert "Ann Hale" in first.answer
     assert proposer.answerable and "Tom Reed" in proposer.answer
     assert "RESOLVED" not in proposer.answer  # not the resolution it points back at
 
 
-def _ask_then_follow_up(folder: Path, settings: Settings, question: str,
+def _ask_then_follow_up(folder: Path, settings: Settings, files: dict[str, str], question: str,
                         follow_up: str) -> tuple[Answer, Answer]:
-    """Index the folder, ask the question, then the follow-up in the same conversation."""
+    """Write the files into the folder and index it, ask the question, then the follow-up in
+    the same conversation."""
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
     ingest([folder], settings)
     service = Assistant(settings)
     try:
@@ -509,8 +512,6 @@ def _ask_then_follow_up(folder: Path, settings: Settings, question: str,
 
 def test_that_points_at_what_lies_beside_the_earlier_answer(settings: Settings,
                                                             tmp_path: Path) -> None:
-    folder = tmp_path / "minutes"
-    folder.mkdir()
     # every item's proposer line reads alike; only where it stands tells them apart
     items = [("Footpaths", "RESOLVED: That the Council repair the stile on Footpath 3.",
               "Cllr Ann Hale", "Cllr Tom Reed"),
@@ -518,12 +519,13 @@ def test_that_points_at_what_lies_beside_the_earlier_answer(settings: Settings,
               "Cllr Tom Reed", "Cllr Jo Mills"),
              ("Banking", "RESOLVED: That Cllr Jo Mills be approved as the fourth signatory "
               "for banking.", "Cllr Ravi Shah", "Cllr Ann Hale")]
-    (folder / "minutes.txt").write_text("Minutes of the Parish Council, 4 March 2026\n\n" + "".join(
+    minutes = "Minutes of the Parish Council, 4 March 2026\n\n" + "".join(
         f"Item {n}. {title}\n\nThe council considered the matter.\n\n{resolution}\n\n"
         f"({proposer} proposed, {seconder} seconded, all were in favour).\n\n"
-        for n, (title, resolution, proposer, seconder) in enumerate(items, 1)))
+        for n, (title, resolution, proposer, seconder) in enumerate(items, 1))
     first, proposer = _ask_then_follow_up(
-        folder, settings, "Who was approved as the fourth signatory for banking?",
+        tmp_path / "minutes", settings, {"minutes.txt": minutes},
+        "Who was approved as the fourth signatory for banking?",
         "Who proposed that?")
     assert "Jo Mills" in first.answer
     assert proposer.answerable and "Ravi Shah" in proposer.citations[0].quote
@@ -532,17 +534,14 @@ def test_that_points_at_what_lies_beside_the_earlier_answer(settings: Settings,
 
 def test_a_follow_up_asks_of_the_document_the_earlier_answer_quoted(settings: Settings,
                                                                     tmp_path: Path) -> None:
-    folder = tmp_path / "papers"
-    folder.mkdir()
-    (folder / "agenda.txt").write_text(
-        "Plan Commission agenda, 21 August 2025\n\nItem 2. A proposed renovation of the Elm "
-        "Street station, submitted by Metra, to rebuild its stairs and platforms.\n\n"
-        "Item 3. A resolution adopting the Trail Land Use Framework Plan.\n")
-    (folder / "minutes.txt").write_text(
-        "Parish Council minutes, 5 December 2019\n\nTraining: the Clerk noted that the "
-        "training budget had been increased to £700 to cover the cost of additional "
-        "sessions for new councillors.\n")
-    first, cost = _ask_then_follow_up(folder, settings,
+    papers = {
+        "agenda.txt": "Plan Commission agenda, 21 August 2025\n\nItem 2. A proposed renovation "
+        "of the Elm Street station, submitted by Metra, to rebuild its stairs and platforms.\n\n"
+        "Item 3. A resolution adopting the Trail Land Use Framework Plan.\n",
+        "minutes.txt": "Parish Council minutes, 5 December 2019\n\nTraining: the Clerk noted "
+        "that the training budget had been increased to £700 to cover the cost of additional "
+        "sessions for new councillors.\n"}
+    first, cost = _ask_then_follow_up(tmp_path / "papers", settings, papers,
                                       "What is proposed for the Elm Street station?",
                                       "How much will it cost?")
     assert "renovation" in first.answer
@@ -551,16 +550,16 @@ def test_a_follow_up_asks_of_the_document_the_earlier_answer_quoted(settings: Se
 
 def test_a_follow_up_naming_another_council_leaves_the_document_quoted(settings: Settings,
                                                                       tmp_path: Path) -> None:
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for council, leavers in (("Barsetshire", "Outstanding"), ("Wessex", "Requires improvement")):
-        (folder / f"{council.lower()}.txt").write_text(
-            f"Inspection of {council} local authority children's services\n\n"
-            f"Inspectors visited {council} in March 2025.\n\n"
-            f"Judgement: The experiences and progress of care leavers; Grade: {leavers}\n\n"
-            "Judgement: Overall effectiveness; Grade: Good\n")
+    reports = {f"{council.lower()}.txt":
+               f"Inspection of {council} local authority children's services\n\n"
+               f"Inspectors visited {council} in March 2025.\n\n"
+               f"Judgement: The experiences and progress of care leavers; Grade: {leavers}\n\n"
+               "Judgement: Overall effectiveness; Grade: Good\n"
+               for council, leavers in (("Barsetshire", "Outstanding"),
+                                        ("Wessex", "Requires improvement"))}
     first, other = _ask_then_follow_up(
-        folder, settings, "How did Ofsted grade Barsetshire's services for care leavers?",
+        tmp_path / "reports", settings, reports,
+        "How did Ofsted grade Barsetshire's services for care leavers?",
         "And Wessex's?")
     assert "Outstanding" in first.answer
     assert other.answerable and "Requires improvement" in other.answer
@@ -570,16 +569,16 @@ def test_a_follow_up_naming_another_council_leaves_the_document_quoted(settings:
 def test_a_follow_up_naming_only_the_kind_it_asks_for_is_answered_by_the_row_it_points_at(
         settings: Settings, tmp_path: Path) -> None:
     # the rows name parties ("Liberal Democrats"), never the word "party"
-    folder = tmp_path / "wards"
-    folder.mkdir()
-    (folder / "councillors.txt").write_text(
+    councillors = (
         "Councillors by ward\n\nCouncillor John Boyce, Liberal Democrats, South Wigston ward; "
         "Leader.\n\nCouncillor Sharon Morris, Labour, South Wigston ward.\n\n"
         "Councillor Bhupendra Dave, Conservative, Oadby Woodlands ward.\n")
-    first, party = _ask_then_follow_up(folder, settings, "Who is the Leader?",
+    first, party = _ask_then_follow_up(tmp_path / "wards", settings,
+                                       {"councillors.txt": councillors}, "Who is the Leader?",
                                        "Which party is he in?")
     assert "John Boyce" in first.answer
     assert party.answerable and party.citations[0].quote.startswith("Councillor John Boyce")
+
 
 def test_a_follow_up_carries_the_documents_names_and_person_of_the_earlier_turn() -> None:
     row = Turn("Who came second in the Batley East by-election?", "", {"answerable": True,
