@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from .chunking import line_sentence_spans
 from .loaders.metadata import MONTH_PATTERN, MONTHS
@@ -50,17 +51,49 @@ _MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s*(k|m|bn|million|billion)?\s*"
 _ASKS_MONEY = re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|price|fee|budget|rent|"
                          r"grant|charge|fund|worth|valu|precept|owe|money|salar|wage|income)",
                          re.I)
-# A person's name: capitalised words with any middle initials ("Robert F Eaton") and joined
-# surnames ("Hesketh-Harvey", "O'Brien"), two or more of them and not opening a sentence
-# (where any word has a capital); or a title and a surname, with or without initials ("Cllr J
-# Hart", "Mrs N Cooper", "Dr Patel"), or an initial and a surname as minutes write them ("R.
-# Warsing", "M. Prest"), anywhere.
+# A person's name: a title and a name, with or without initials ("Cllr J Hart", "Mrs N
+# Cooper", "Dr Patel", "Councillor Michael H Charlesworth"), or an initial and a surname as
+# minutes write them ("R. Warsing", "M. Prest"), anywhere; the value of a label that says it is
+# a name ("Other names in full: James", "Surname: Bennett"); or two to NAME_WORDS capitalised
+# words opening with a given name in general use (given_names.txt: "Sophie Wales", "Peter King",
+# "Habiban" not). Capitals alone are not a name: 85% of what they read as one in the council
+# documents was a body, a place or a heading ("Parish Clerk", "Lime Kiln Road", "Liberal
+# Democrats", "Other Names"), so nearly every passage of minutes answered "Who …?".
 _CAPITALISED = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
 _NAME_WORD = rf"(?:[A-Z]\.?\s+)*{_CAPITALISED}"
-_NAME = re.compile(rf"\b(?:Cllrs?|Councillor|Mrs?|Ms|Miss|Dr|Sir|Dame|Prof(?:essor)?|Revd?)\.?"
-                   rf"\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*|"
-                   rf"\b[A-Z]\.\s?{_CAPITALISED}(?:\s+{_NAME_WORD})*|"
-                   rf"(?<![.!?]\s)(?<!^)\b{_CAPITALISED}(?:\s+{_NAME_WORD})+")
+_TITLED_NAME = re.compile(rf"\b(?:Cllrs?|Councillor|Mrs?|Ms|Miss|Dr|Sir|Dame|Prof(?:essor)?|Revd?)\.?"
+                          rf"\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*|"
+                          rf"\b[A-Z]\.\s?{_CAPITALISED}(?:\s+{_NAME_WORD})*")
+_NAME_LABEL = re.compile(r"(?i:names?)\b[^:;|\n]{0,20}:[ \t]*")
+_NAME_VALUE = re.compile(rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD})*")
+_CAPITALS = re.compile(rf"\b{_CAPITALISED}(?:[ \t]+{_NAME_WORD})+")
+NAME_WORDS = 4  # "Danielle Jade Louise Smith"; five or more are an address or a heading
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Given names in general use, in lower case (written by scripts/build_given_names.py)."""
+    lines = (Path(__file__).parent / "given_names.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+class _Names:
+    """Where a text names people (above), as a compiled pattern's finditer gives matches."""
+
+    def finditer(self, string: str) -> Iterator[re.Match[str]]:
+        found = [*_TITLED_NAME.finditer(string)]
+        found += [value for label in _NAME_LABEL.finditer(string)
+                  if (value := _NAME_VALUE.match(string, label.end()))]
+        taken = [m.span() for m in found]
+        for run in _CAPITALS.finditer(string):
+            words = [w for w in run.group(0).split() if len(w.rstrip(".")) > 1]
+            if (words[0].lower() in given_names() and len(words) <= NAME_WORDS
+                    and not any(a < run.end() and run.start() < b for a, b in taken)):
+                found.append(run)
+        return iter(sorted(found, key=lambda m: m.start()))
+
+
+_NAME = _Names()
 
 
 # ... and, where a text is one quoted line, a name opening it that ends where a cell or
@@ -328,7 +361,7 @@ def _dates_and_times(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _new_value(pattern: re.Pattern[str], question: str) -> Callable[[str], bool]:
+def _new_value(pattern: re.Pattern[str] | _Names, question: str) -> Callable[[str], bool]:
     """Whether a sentence holds a match of the pattern with a word the question lacks; a
     count or amount is not the day of a date or a time ("9" in "Thursday 9 October")."""
     asked = set(re.findall(r"\w+", question))
