@@ -38,7 +38,8 @@ FEATURES = (
                      # in a line that gives the date or amount asked for
     "typed_setting", # "own" with "setting" when the unit holds it: the date in a passage
                      # about the consultation asked of, in a sentence that does not name it
-    "typed_name",    # … when that is a name (read from capitals: less sure than a date)
+    "typed_name",    # … when that is a name (units.py: a title, an initial, a "Name:" label
+                     # or a given name); minutes name people in more lines than they date
     "asks_type",     # the question asks for a type at all
     "rank",          # 1 / (1 + the passage's rank in retrieval)
     "retrieval",     # the passage's retrieval score over the best passage's
