@@ -12,7 +12,7 @@ from .answer_model import SUMMARY, question_kind
 from .records import LOCAL_OWNER
 from .store.state import StateDb, now
 from .text import content_terms, is_english, one_edit, root
-from .units import person_names
+from .units import person_names, question_entities
 
 CONVERSATIONS_FILE = "conversations.sqlite"
 # words that point back at the earlier topic, and with the pronouns, at anything earlier
@@ -271,18 +271,6 @@ def question_word(question: str) -> str | None:
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+|[A-Z]\s+)?"
                      r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))+")
 MAX_ENTITIES = 4
-
-
-_CAPITALISED = re.compile(r"(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|and\s+)?"
-                          r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))*")
-
-
-def question_entities(question: str) -> list[str]:
-    """The names a question gives (capitalised runs after its first word: "London CRC",
-    "NPS", "Oadby and Wigston"), each once, possessives dropped."""
-    rest = question.split(None, 1)[1] if " " in question else ""
-    found = [re.sub(r"['’]s$", "", m.group(0)) for m in _CAPITALISED.finditer(rest)]
-    return list(dict.fromkeys(f for f in found if len(f) > 1))
 
 
 def name_terms(question: str, first_word: bool = False) -> list[str]:

@@ -31,6 +31,7 @@ from .units import (
     evidence_units,
     has_contact,
     is_bare,
+    question_entities,
     ranked_row,
     repeated,
 )
@@ -150,8 +151,10 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     # name her and never mention a salary)
     asked_own = {root(t) for t in content_terms(question)}
     named = asked_own - set(roots(category(question)))
+    # (nor the words a name it gives calls a document's body by: _calling)
+    given = _names_given(question)
     lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not mentions(document, t)}
-             for doc_id, document in documents.items()}
+             - _calling(given, document) for doc_id, document in documents.items()}
     own_total = sum(w for t, w in weights.items() if w > 0 and t in asked_own) or 1.0
     absent = {doc_id: asked.share(terms, own_total) for doc_id, terms in lacks.items()}
     # A question naming what a document's title names ("Merton" in "When did Ofsted inspect
@@ -208,6 +211,21 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
 
 
 _CATEGORY = re.compile(r"^\W*(?:which|what)\s+(.*)", re.I)
+
+
+def _names_given(question: str) -> list[set[str]]:
+    """The roots of each name the question gives, apart at "of" ("Leader", "Oadby and
+    Wigston Borough Council")."""
+    return [set(roots(content_terms(part))) for name in question_entities(question)
+            for part in re.split(r"\s+of\s+", name)]
+
+
+def _calling(given: list[set[str]], document: Document | None) -> set[str]:
+    """The words of the question's names that share one with the document's own names: how
+    the question calls that document's body ("Borough Council" beside "Oadby and Wigston" of
+    a councillors' list that never says either), not a topic it must mention."""
+    own = _roots(" ".join(_names(document)))
+    return set().union(*(name for name in given if name & own))
 
 
 def category(question: str) -> list[str]:

@@ -111,6 +111,19 @@ def person_names(text: str, opening: bool = False) -> list[str]:
                                                   if m.start() >= after]
 
 
+# The names a question gives: capitalised runs, "of" and "and" joining ("Oadby and Wigston").
+_QUESTION_NAME = re.compile(r"(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|and\s+)?"
+                            r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))*")
+
+
+def question_entities(question: str) -> list[str]:
+    """The names a question gives (capitalised runs after its first word: "London CRC",
+    "NPS", "Oadby and Wigston"), each once, possessives dropped."""
+    rest = question.split(None, 1)[1] if " " in question else ""
+    found = [re.sub(r"['’]s$", "", m.group(0)) for m in _QUESTION_NAME.finditer(rest)]
+    return list(dict.fromkeys(f for f in found if len(f) > 1))
+
+
 _LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")  # "Venue: Committee Room 1"
 _ITEM_MARK = r"\(?[a-z]\)|[-•·*–]"  # "(b)", "•": an item's marker beside its number
 _LIST_ITEM = re.compile(rf"\s*(\d{{1,2}}[.)]|{_ITEM_MARK})\s+\S")

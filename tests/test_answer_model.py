@@ -560,6 +560,15 @@ def test_a_page_is_known_by_its_publisher_and_cited_at_its_own_address(tmp_path:
         by_unit = _signals(assistant, question)
         unit = next(s for quote, s in by_unit.items() if quote.startswith("To object"))
         assert unit["absent"] == 0.0  # "Barsetshire" is not missing from the page
+        # nor is the body the question calls by a longer name, though the page never says
+        # "Borough"; words outside the name still count ("highways", "board")
+        for asked, absent in (("How do I object to a Barsetshire Borough Council traffic order?",
+                               False),
+                              ("How do I object to a Barsetshire highways board traffic order?",
+                               True)):
+            called = next(s for quote, s in _signals(assistant, asked).items()
+                          if quote.startswith("To object"))
+            assert (called["absent"] > 0) == absent, asked
         answer = assistant.ask(question)
     finally:
         assistant.close()
