@@ -151,7 +151,8 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     # name her and never mention a salary)
     asked_own = {root(t) for t in content_terms(question)}
     named = asked_own - set(roots(category(question)))
-    # (nor the words a name it gives calls a document's body by: _calling)
+    # (nor the rest of a name it gives for the document's body: "Borough Council" beside
+    # "Oadby and Wigston", see _calling)
     given = _names_given(question)
     lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not mentions(document, t)}
              - _calling(given, document) for doc_id, document in documents.items()}
