@@ -56,9 +56,10 @@ _ASKS_MONEY = re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|price|fee|
 # minutes write them ("R. Warsing", "M. Prest"), anywhere; the value of a label that says it is
 # a name ("Other names in full: James", "Surname: Bennett"); or two to NAME_WORDS capitalised
 # words opening with a given name in general use (given_names.txt: "Sophie Wales", "Peter King",
-# "Habiban" not). Capitals alone are not a name: 85% of what they read as one in the council
-# documents was a body, a place or a heading ("Parish Clerk", "Lime Kiln Road", "Liberal
-# Democrats", "Other Names"), so nearly every passage of minutes answered "Who …?".
+# "Habiban" not). Capitals alone are not a name: about 80% of what they read as one in the
+# council documents (a sample of 40) was a body, a place or a heading ("Parish Clerk", "Lime
+# Kiln Road", "Liberal Democrats", "Other Names"), so nearly every passage of minutes answered
+# "Who …?".
 _CAPITALISED = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
 _NAME_WORD = rf"(?:[A-Z]\.?\s+)*{_CAPITALISED}"
 _TITLED_NAME = re.compile(rf"\b(?:Cllrs?|Councillor|Mrs?|Ms|Miss|Dr|Sir|Dame|Prof(?:essor)?|Revd?)\.?"
