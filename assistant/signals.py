@@ -154,14 +154,15 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     # (nor the rest of a name it gives for the document's body: "Borough Council" beside
     # "Oadby and Wigston", see _calling)
     given = _names_given(question)
+    own_names = {doc_id: _roots(" ".join(_names(d))) for doc_id, d in documents.items()}
     lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not mentions(document, t)}
-             - _calling(given, document) for doc_id, document in documents.items()}
+             - _calling(given, own_names[doc_id]) for doc_id, document in documents.items()}
     own_total = sum(w for t, w in weights.items() if w > 0 and t in asked_own) or 1.0
     absent = {doc_id: asked.share(terms, own_total) for doc_id, terms in lacks.items()}
     # A question naming what a document's title names ("Merton" in "When did Ofsted inspect
     # Merton …?") asks about that document: one that never mentions it does not answer,
     # however alike its wording (three councils' Ofsted reports share theirs).
-    titles = set().union(*(_roots(" ".join(_names(d))) for d in documents.values()))
+    titles = set().union(*own_names.values())
     titled = named & titles
     about = {doc_id for doc_id in documents if not titled & lacks[doc_id]}
     # "When is the next meeting?" of minutes: a date after the meeting they record
@@ -221,12 +222,11 @@ def _names_given(question: str) -> list[set[str]]:
             for part in re.split(r"\s+of\s+", name)]
 
 
-def _calling(given: list[set[str]], document: Document | None) -> set[str]:
-    """The words of the question's names that share one with the document's own names: how
-    the question calls that document's body ("Borough Council" beside "Oadby and Wigston" of
-    a councillors' list that never says either), not a topic it must mention."""
-    own = _roots(" ".join(_names(document)))
-    return set().union(*(name for name in given if name & own))
+def _calling(given: list[set[str]], own_names: set[str]) -> set[str]:
+    """The words of the question's names that share one with a document's own names (their
+    roots): how the question calls that document's body ("Borough Council" beside "Oadby and
+    Wigston" of a councillors' list that never says either), not a topic it must mention."""
+    return set().union(*(name for name in given if name & own_names))
 
 
 def category(question: str) -> list[str]:
