@@ -40,7 +40,9 @@ from .units import (
     counted_words,
     evidence_units,
     list_end,
+    person_names,
     ranked_row,
+    speaker,
     states_count,
     states_money,
 )
@@ -128,7 +130,8 @@ def compose(
         chosen = _with_lists(best, prefer_list=kind != FACT)
     citations = [citation_for(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
                  for i, c in enumerate(chosen)]
-    text = " ".join(f"{_tidy(c.quote)} [{c.n}]" for c in citations)
+    text = " ".join(_voiced(c, before)
+                    for c, before in zip(citations, [None, *citations[:-1]], strict=True))
     return Answer(answer=text, answerable=True, conversation_id=conversation_id,
                   citations=citations)
 
@@ -414,7 +417,7 @@ def citation_for(n: int, doc: Document | None, start: int, end: int, section: st
         n=n, doc_id=doc.doc_id, title=doc.named(), doc_type=doc.doc_type, committee=doc.committee,
         meeting_date=doc.meeting_date, page=page, section=section, quote=doc.text[start:end],
         start=start, end=end, source=doc.source, url=_url(doc, page), score=round(score, 4),
-        ocr=page in doc.extra.get("ocr_pages", ()),
+        ocr=page in doc.extra.get("ocr_pages", ()), speaker=speaker(doc.text, start),
     )
 
 
@@ -426,6 +429,20 @@ def _url(doc: Document, page: int | None) -> str | None:
     if base and doc.format == "pdf" and page:
         return f"{base}#page={page}"
     return base
+
+
+def _voiced(citation: Citation, before: Citation | None) -> str:
+    """The quote as answer prose with its marker, after the name of its speaker where it is
+    part of a transcript's turn, unless it opens with that name itself or the quote before
+    it is the same speaker's: a summary of a debate says who said what. The name as the
+    speaker's label gives it ("Ahmed Hussen" of "Hon. Ahmed Hussen (Minister of …)"); their
+    role is in the citation."""
+    quote = _tidy(citation.quote)
+    who = citation.speaker
+    if who and not quote.startswith(who) and (before is None or before.speaker != who
+                                                or before.doc_id != citation.doc_id):
+        quote = f"{(person_names(who) or [who])[0]}: {quote}"
+    return f"{quote} [{citation.n}]"
 
 
 def _tidy(quote: str) -> str:

@@ -331,7 +331,7 @@ def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, 
             answer = assistant.ask(question["question"])
             refused += not answer.answerable
             noticed += bool(answer.answerable and answer.unmentioned)
-            text = " ".join(c.quote for c in answer.citations) if answer.answerable else ""
+            text = _MARKER.sub("", answer.answer) if answer.answerable else ""
             ours.append(_rouge(scorer, question["answer"], text))
             top = assistant.search(question["question"], 1)
             lead = _opening(top[0].text) if top else ""
@@ -346,6 +346,9 @@ def qmsum_answers(directory: Path, settings: Settings, split: str) -> dict[str, 
         out[f"{name}_top_passage"] = round(100 * sum(r[name] for r in baseline)
                                            / max(1, len(baseline)), 1)
     return out
+
+
+_MARKER = re.compile(r"\s*\[\d+\]")  # an answer's citation marker, "[2]"
 
 
 def _rouge(scorer: Any, reference: str, text: str) -> dict[str, float]:

@@ -25,7 +25,7 @@ from .records import Document
 from .retrieval import Passage
 from .schema import Answer, Citation, DroppedStatement
 from .text import content_terms, fold, stems, tokens
-from .units import evidence_units
+from .units import evidence_units, speaker
 
 log = logging.getLogger("assistant.generation")
 
@@ -108,8 +108,9 @@ def messages(question: str, units: list[Unit]) -> list[dict[str, str]]:
     for unit in units:
         where = unit.document.title or unit.document.doc_id
         page = unit.document.page_at(unit.start)
-        lines.append(f"{unit.uid} ({where}{f', p. {page}' if page else ''}): "
-                     + " ".join(unit.text.split()))
+        who = speaker(unit.document.text, unit.start)  # who said it, in a transcript
+        lines.append(f"{unit.uid} ({where}{f', p. {page}' if page else ''}"
+                     f"{f', {who} speaking' if who else ''}): " + " ".join(unit.text.split()))
     return [{"role": "system", "content": SYSTEM},
             {"role": "user", "content": "<units>\n" + "\n".join(lines) + "\n</units>\n\n"
                                         f"Question: {question}"}]

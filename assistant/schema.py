@@ -28,6 +28,9 @@ class Citation(BaseModel):
     score: float
     ocr: bool = Field(default=False, description="The quote was read from a scanned page by "
                       "OCR: check it against the page")
+    speaker: str | None = Field(default=None, description="Who says the quote, where it is "
+                                "part of a transcript's turn that opens with their name "
+                                "('Dr Frank Atherton: …'), as the document names them")
 
 
 class DroppedStatement(BaseModel):

@@ -31,6 +31,7 @@ from .units import (
     evidence_units,
     has_contact,
     is_bare,
+    line_label,
     question_entities,
     ranked_row,
     repeated,
@@ -335,12 +336,10 @@ def _titles(unit: str, document: Document) -> bool:
 
 
 def _line_label(text: str, start: int) -> set[str]:
-    """The roots of the label ("Julie Morgan AM:", "Item 5:") that opens the line a unit
-    starting at `start` sits on, when the unit comes after it (none otherwise)."""
-    line = text.rfind("\n", 0, start) + 1
-    label = FIELD_LINE.match(text, line)
-    colon = line + label.group(0).index(":") if label else start
-    return _roots(text[line:colon]) if colon < start else set()
+    """The roots of the label that opens the line a unit starting at `start` sits on, when
+    the unit comes after it (units.line_label; none otherwise)."""
+    span = line_label(text, start)
+    return _roots(text[span[0]:span[1]]) if span else set()
 
 
 def _qualified(sentence: str, asked: _Asked) -> float:

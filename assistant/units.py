@@ -152,6 +152,49 @@ def list_end(text: str, end: int) -> int:
 
 
 FIELD_LINE = re.compile(r"[^:\n]{1,80}:\s+\S")
+def line_label(text: str, start: int) -> tuple[int, int] | None:
+    """Where the label ("Julie Morgan AM", "Item 5") that opens the line a unit starting at
+    `start` sits on runs, its colon left out, when the unit comes after it (None otherwise)."""
+    line = text.rfind("\n", 0, start) + 1
+    label = FIELD_LINE.match(text, line)
+    colon = line + label.group(0).index(":") if label else start
+    return (line, colon) if colon < start else None
+
+
+# A speaker's label as transcripts write it: capitalised words, titles with their dots, then
+# perhaps a role in brackets ("Hon. Chrystia Freeland (Deputy Prime Minister …)", "The Chair")
+_SPEAKER_LABEL = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*(?:\s+\([^()\n]+\))?")
+SPEAKER_TURNS = 2  # a label that opens this many lines of a document is a speaker's turn
+
+
+def speaker(text: str, start: int) -> str | None:
+    """Who speaks the unit of a transcript starting at `start`: the label that opens its
+    line ("Dr Frank Atherton: Just in terms of … . We know not enough …"), whether the unit
+    opens the line with it or comes after it, when the label names a person or, written as
+    a speaker's is (_SPEAKER_LABEL), opens SPEAKER_TURNS lines or more of the text ("Hefin
+    David AM", "The Chair"). A label that names nobody and opens one line ("Matters
+    Arising: …") or is not written as a name ("RESOLVED: …", "Item 5: …") is no speaker."""
+    line = text.rfind("\n", 0, start) + 1
+    found = FIELD_LINE.match(text, line)
+    if found is None:
+        return None
+    colon = line + found.group(0).index(":")
+    if line < start <= colon:  # the unit starts within the label
+        return None
+    label = " ".join(text[line:colon].split())
+    if person_names(label):
+        return label
+    shaped = _SPEAKER_LABEL.fullmatch(label) and not label.isupper() and len(label.split()) > 1
+    return label if shaped and _line_labels(text)[label] >= SPEAKER_TURNS else None
+
+
+@lru_cache(maxsize=16)
+def _line_labels(text: str) -> Counter[str]:
+    """How many lines of the text each label opens (read once per document)."""
+    return Counter(" ".join(m.group(1).split())
+                   for m in re.finditer(r"^([^:\n]{1,80}):\s+\S", text, re.M))
+
+
 # a marker alone, read as a sentence: "56.", "6.3.1.", "(b)", "•", "◼"
 _MARKER = re.compile(rf"\s*(\d{{1,3}}(\.\d{{1,3}})*[.)]|{_ITEM_MARK}|◼)\s*")
 BARE_LABEL_WORDS = 3  # "Minutes:", "Members present:": a label; longer, a sentence leading on

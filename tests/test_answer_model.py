@@ -51,6 +51,7 @@ from assistant.units import (
     person_names,
     ranked_row,
     repeated,
+    speaker,
     states_count,
     states_money,
 )
@@ -603,6 +604,48 @@ def test_who_is_speaking_is_read_from_the_label_that_opens_the_line() -> None:
     assert _line_label(text, later) == set(roots(["julie", "morgan"]))
     assert _line_label(text, text.index("Julie")) == set()  # the unit holds its label
     assert _line_label(text, text.index("Nor this")) == set()
+
+
+def test_a_transcripts_speaker_is_the_label_that_opens_their_turn() -> None:
+    text = ("The Chair: Welcome. We start with item 1.\n"
+            "Julie Morgan AM: Thank you. The survey had 600 replies.\n"
+            "Hefin David AM: Was that enough? I doubt it.\n"
+            "The Chair: Thank you both. Hefin David AM: one more point.\n"
+            "Hefin David AM: The replies were late. Most came in May.\n"
+            "RESOLVED: That the report be noted. The clerk to write.\n"
+            "RESOLVED: That the budget be set. The clerk to publish it.\n"
+            "Matters Arising: The bench is fixed. The bin is not.\n")
+
+    def at(words: str) -> str | None:
+        return speaker(text, text.index(words))
+
+    assert at("The survey") == "Julie Morgan AM"  # named, though only once
+    assert at("Julie Morgan AM") == "Julie Morgan AM"  # a unit opening the turn is theirs too
+    assert at("We start") == "The Chair"  # a name in no register, but a recurring label
+    assert at("I doubt") == "Hefin David AM"
+    assert at("Most came") == "Hefin David AM"
+    assert at("The clerk to write") is None  # written as no name is written
+    assert at("The bin") is None  # opens one line and names nobody
+    assert at("Hefin David AM: one") == "The Chair"  # the line's own label, not one inside it
+    assert speaker("No label opens this line. Nor this sentence.", 26) is None
+
+
+def test_an_answer_says_who_said_what_it_quotes_from_a_transcript(tmp_path: Path) -> None:
+    answer, = _ask_over(tmp_path, {"committee.txt": (
+        "Children and Young People Committee, transcript of the meeting of 4 March 2020\n\n"
+        "Lynne Neagle AM: Welcome to the committee. We have questions on school transport.\n"
+        "Kirsty Williams AM: Thank you, Chair. School transport for pupils over sixteen is "
+        "not a statutory duty. Councils may still choose to provide free school transport "
+        "to older pupils. Most councils in Wales charge a fee for it.\n"
+        "Lynne Neagle AM: Thank you. We now turn to the school funding formula.\n")},
+        "What did the minister say about free school transport for older pupils?")
+    assert answer.answerable
+    quoted = [c for c in answer.citations if "Councils may still" in c.quote]
+    assert quoted and quoted[0].speaker == "Kirsty Williams AM"
+    # named once (by the name the label gives), before the turn's first quote
+    assert answer.answer.count("Kirsty Williams") == 1
+    first = next(c for c in answer.citations if c.speaker == "Kirsty Williams AM")
+    assert answer.answer.index("Kirsty Williams: ") < answer.answer.index(f"[{first.n}]")
 
 
 def _fit_script() -> ModuleType:

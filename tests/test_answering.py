@@ -205,7 +205,7 @@ def test_answer_shape_and_every_sentence_cited(assistant: Assistant) -> None:
     assert (data["mode"], data["dropped"], data["note"], data["read_as"],
             data["unmentioned"]) == ("extractive", [], None, None, [])
     fields = {"n", "doc_id", "title", "doc_type", "committee", "meeting_date", "page", "section",
-              "quote", "start", "end", "source", "url", "score", "ocr"}
+              "quote", "start", "end", "source", "url", "score", "ocr", "speaker"}
     for citation in data["citations"]:
         assert set(citation) == fields
         text = assistant.index.document(citation["doc_id"]).text

@@ -40,7 +40,8 @@ ANSWER = Answer(
         Citation(n=2, doc_id="notes", title=None, doc_type="other", committee=None,
                  meeting_date=None, page=None, section=None,
                  quote="It asked the clerk to order <two> benches & a [bin](http://x).",
-                 start=10, end=70, source="upload:notes.txt", url=None, score=0.5),
+                 start=10, end=70, source="upload:notes.txt", url=None, score=0.5,
+                 speaker="Cllr Ann Smith"),
     ])
 DECLINED = Answer(answer="The documents do not answer this question.", answerable=False,
                   conversation_id="c1", citations=ANSWER.citations[1:],

@@ -27,10 +27,15 @@ def passage_link(citation: Citation, public_url: str | None) -> str | None:
 
 
 def describe(citation: Citation) -> str:
-    """Committee · meeting date · page, whichever are known."""
+    """Committee · meeting date · page · who speaks, whichever are known."""
     parts = [citation.committee, citation.meeting_date and f"meeting {citation.meeting_date}",
-             citation.page and f"p. {citation.page}"]
+             citation.page and f"p. {citation.page}", speaking(citation)]
     return " · ".join(str(p) for p in parts if p)
+
+
+def speaking(citation: Citation) -> str | None:
+    """Who says the quote, where a transcript's turn names them: "Julie Morgan AM speaking"."""
+    return f"{citation.speaker} speaking" if citation.speaker else None
 
 
 def notices(answer: Answer) -> list[str]:

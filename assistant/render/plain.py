@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..schema import Answer
-from .common import notices
+from .common import notices, speaking
 
 
 def render_plain(answer: Answer) -> str:
@@ -17,7 +17,7 @@ def plain_body(answer: Answer) -> str:
     lines = [answer.answer, "", "Sources:" if answer.answerable else "Possibly related:"]
     for c in answer.citations:
         where = ", ".join(x for x in (c.committee, c.meeting_date,
-                                      f"p. {c.page}" if c.page else None) if x)
+                                      f"p. {c.page}" if c.page else None, speaking(c)) if x)
         quote = " ".join(c.quote.split())
         lines.append(f"[{c.n}] {c.title or c.doc_id}" + (f" ({where})" if where else "")
                      + f": “{quote}”")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..schema import Answer, SearchResult
-from .common import notices
+from .common import notices, speaking
 
 
 def render_answer(answer: Answer) -> str:
@@ -13,7 +13,8 @@ def render_answer(answer: Answer) -> str:
     for c in answer.citations:
         where = ", ".join(x for x in (
             c.doc_type, c.committee, f"meeting {c.meeting_date}" if c.meeting_date else None,
-            f"p. {c.page}" if c.page else None, f"§ {c.section}" if c.section else None) if x)
+            f"p. {c.page}" if c.page else None, f"§ {c.section}" if c.section else None,
+            speaking(c)) if x)
         lines.append(f" [{c.n}] {c.title or c.doc_id} ({where})")
         lines.append(f"     “{' '.join(c.quote.split())}”")
         lines.append(f"     {c.url or c.source}  [chars {c.start}-{c.end}]")

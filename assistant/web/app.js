@@ -171,7 +171,8 @@ function citeButton(citation) {
 
 function describe(c) {
   return [c.doc_type, c.committee, c.meeting_date && `meeting ${c.meeting_date}`,
-    c.page && `page ${c.page}`, c.section && `§ ${c.section}`].filter(Boolean).join(" · ");
+    c.page && `page ${c.page}`, c.section && `§ ${c.section}`,
+    c.speaker && `${c.speaker} speaking`].filter(Boolean).join(" · ");
 }
 
 function sourceItem(c) {
