@@ -161,38 +161,51 @@ def line_label(text: str, start: int) -> tuple[int, int] | None:
     return (line, colon) if colon < start else None
 
 
-# A speaker's label as transcripts write it: capitalised words, titles with their dots, then
-# perhaps a role in brackets ("Hon. Chrystia Freeland (Deputy Prime Minister …)", "The Chair")
-_SPEAKER_LABEL = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*(?:\s+\([^()\n]+\))?")
+# A speaker's label as transcripts write it: capitalised words (titles with their dots, short
+# particles between: "Rhun ap Iorwerth AM"), then perhaps a role in brackets ("Hon. Chrystia
+# Freeland (Deputy Prime Minister …)", "The Chair (Hon. Anthony Rota (Nipissing, Lib.))")
+_SPEAKER_LABEL = re.compile(r"(?:[A-Z][\w'’.-]*\s+(?:[a-z]{1,3}\s+)*)*[A-Z][\w'’.-]*"
+                            r"(?:\s+\((?:[^()\n]|\([^()\n]*\))+\))?")
+# a turn: its speaker's label, then what they say on the same line ("Dame Glenys said:"
+# ending its line leads into a quote, and names no speaker)
+_TURN = re.compile(r"^([^:\n]{1,80}):[ \t]+\S", re.M)
 SPEAKER_TURNS = 2  # a label that opens this many lines of a document is a speaker's turn
 
 
 def speaker(text: str, start: int) -> str | None:
     """Who speaks the unit of a transcript starting at `start`: the label that opens its
     line ("Dr Frank Atherton: Just in terms of … . We know not enough …"), whether the unit
-    opens the line with it or comes after it, when the label names a person or, written as
-    a speaker's is (_SPEAKER_LABEL), opens SPEAKER_TURNS lines or more of the text ("Hefin
-    David AM", "The Chair"). A label that names nobody and opens one line ("Matters
-    Arising: …") or is not written as a name ("RESOLVED: …", "Item 5: …") is no speaker."""
+    opens the line with it or comes after it, when the label is written as a speaker's is
+    (_SPEAKER_LABEL) and names a person or opens SPEAKER_TURNS lines or more of the text,
+    with or without its role ("Hefin David AM", "The Chair"). A label that names nobody and
+    opens one line ("Matters Arising: …"), or is not written as a name ("RESOLVED: …",
+    "Item 5: …", "Summing up, Dame Glenys said: …"), is no speaker."""
     line = text.rfind("\n", 0, start) + 1
-    found = FIELD_LINE.match(text, line)
+    found = _TURN.match(text, line)
     if found is None:
         return None
-    colon = line + found.group(0).index(":")
+    colon = found.end(1)
     if line < start <= colon:  # the unit starts within the label
         return None
     label = " ".join(text[line:colon].split())
-    if person_names(label):
-        return label
-    shaped = _SPEAKER_LABEL.fullmatch(label) and not label.isupper() and len(label.split()) > 1
-    return label if shaped and _line_labels(text)[label] >= SPEAKER_TURNS else None
+    if not _SPEAKER_LABEL.fullmatch(label) or label.isupper():
+        return None
+    named = bool(person_names(label))
+    who = _unbracketed(label)
+    return label if named or (len(who.split()) > 1
+                              and _line_labels(text)[who] >= SPEAKER_TURNS) else None
+
+
+def _unbracketed(label: str) -> str:
+    """The label without the role in brackets after it: whom it names."""
+    return label.split(" (", 1)[0]
 
 
 @lru_cache(maxsize=16)
 def _line_labels(text: str) -> Counter[str]:
-    """How many lines of the text each label opens (read once per document)."""
-    return Counter(" ".join(m.group(1).split())
-                   for m in re.finditer(r"^([^:\n]{1,80}):\s+\S", text, re.M))
+    """How many lines of the text each label opens, its role in brackets aside ("Hon. Patty
+    Hajdu" and "Hon. Patty Hajdu (Minister of Health)" alike; read once per document)."""
+    return Counter(_unbracketed(" ".join(m.group(1).split())) for m in _TURN.finditer(text))
 
 
 # a marker alone, read as a sentence: "56.", "6.3.1.", "(b)", "•", "◼"

@@ -614,7 +614,11 @@ def test_a_transcripts_speaker_is_the_label_that_opens_their_turn() -> None:
             "Hefin David AM: The replies were late. Most came in May.\n"
             "RESOLVED: That the report be noted. The clerk to write.\n"
             "RESOLVED: That the budget be set. The clerk to publish it.\n"
-            "Matters Arising: The bench is fixed. The bin is not.\n")
+            "Matters Arising: The bench is fixed. The bin is not.\n"
+            "Hon. Bardish Kowal (Minister of Health): We bought masks. They came in May.\n"
+            "Hon. Bardish Kowal: Gowns too. Most were made here.\n"
+            "Summing up, Dame Glenys said: the service is poor. It must improve.\n"
+            "Dame Glenys Stacey said:\nThe service is poor. It must improve.\n")
 
     def at(words: str) -> str | None:
         return speaker(text, text.index(words))
@@ -627,6 +631,11 @@ def test_a_transcripts_speaker_is_the_label_that_opens_their_turn() -> None:
     assert at("The clerk to write") is None  # written as no name is written
     assert at("The bin") is None  # opens one line and names nobody
     assert at("Hefin David AM: one") == "The Chair"  # the line's own label, not one inside it
+    # a name in no register that opens two turns, once with the speaker's role
+    assert at("They came") == "Hon. Bardish Kowal (Minister of Health)"
+    assert at("Most were") == "Hon. Bardish Kowal"
+    assert at("It must") is None  # reported speech: no speaker's label
+    assert at("The service") is None  # a lead-in ending its line
     assert speaker("No label opens this line. Nor this sentence.", 26) is None
 
 
