@@ -152,6 +152,8 @@ def list_end(text: str, end: int) -> int:
 
 
 FIELD_LINE = re.compile(r"[^:\n]{1,80}:\s+\S")
+
+
 def line_label(text: str, start: int) -> tuple[int, int] | None:
     """Where the label ("Julie Morgan AM", "Item 5") that opens the line a unit starting at
     `start` sits on runs, its colon left out, when the unit comes after it (None otherwise)."""
