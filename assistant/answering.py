@@ -41,6 +41,7 @@ from .units import (
     evidence_units,
     list_end,
     person_names,
+    question_entities,
     ranked_row,
     speaker,
     states_count,
@@ -125,7 +126,8 @@ def compose(
     else:
         best = _with_likely_list(best, candidates)
     if kind != FACT and all(_list_after(c) is None for c in best):
-        chosen = _summary(candidates)  # an account, or a list no one unit sets out
+        # an account, or a list no one unit sets out; asked what someone said, their words
+        chosen = _summary(_said_by_named(question, candidates))
     else:  # a fact, or a list or account that one of the likeliest units sets out
         chosen = _with_lists(best, prefer_list=kind != FACT)
     citations = [citation_for(i + 1, c.passage.document, c.start, c.end, c.passage.section, c.score)
@@ -311,6 +313,28 @@ def _summary(candidates: list[Candidate]) -> list[Candidate]:
             seen.add(key)
             words += count
     return sorted(chosen, key=lambda c: (c.passage.doc_id, c.start))
+
+
+def _said_by_named(question: str, candidates: list[Candidate]) -> list[Candidate]:
+    """The units a person the question names says in a transcript, or all of them when they
+    say none: "What did Julie Morgan think about …?" asks for her words, not the question put
+    to her. A name is the question's (units.question_entities, apart at "and": "Julie Morgan
+    and Karen Cornish") when its words are all in the speaker's label (units.speaker), role
+    included ("Hon. Patty Hajdu (Minister of Health)" for "What did the Minister of Health
+    …?")."""
+    names = [set(roots(content_terms(part))) for name in question_entities(question)
+             for part in re.split(r"\s+and\s+", name)]
+    names = [name for name in names if name]
+    if not names:
+        return candidates
+
+    def named(candidate: Candidate) -> bool:
+        document = candidate.passage.document
+        who = speaker(document.text, candidate.start) if document else None
+        said_by = set(roots(content_terms(who))) if who else set()
+        return any(name <= said_by for name in names)
+
+    return [c for c in candidates if named(c)] or candidates
 
 
 def _beside(candidate: Candidate, chosen: list[Candidate]) -> bool:

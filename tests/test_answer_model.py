@@ -657,6 +657,26 @@ def test_an_answer_says_who_said_what_it_quotes_from_a_transcript(tmp_path: Path
     assert answer.answer.index("Kirsty Williams: ") < answer.answer.index(f"[{first.n}]")
 
 
+def test_asked_what_someone_said_a_summary_quotes_their_turns(tmp_path: Path) -> None:
+    turns = {"committee.txt": (
+        "Children and Young People Committee, transcript of the meeting of 4 March 2020\n\n"
+        "Lynne Neagle AM: School transport is our next topic. Parents tell us school transport "
+        "for older pupils costs too much, and rural school transport is patchy.\n"
+        "Kirsty Williams AM: School transport for pupils over sixteen is not a statutory duty. "
+        "Councils may still choose to provide free school transport to older pupils. Rural "
+        "routes are under review.\n"
+        "Lynne Neagle AM: Thank you. We now turn to the school funding formula.\n")}
+    question = "What did Kirsty Williams say about school transport for older pupils?"
+    answer, = _ask_over(tmp_path, turns, question)
+    assert answer.answerable and answer.citations
+    assert {c.speaker for c in answer.citations} == {"Kirsty Williams AM"}
+    # asked what was said, not by whom, the turns of both are the account
+    (tmp_path / "other").mkdir()
+    account, = _ask_over(tmp_path / "other", turns,
+                         "What was said about school transport for older pupils?")
+    assert {c.speaker for c in account.citations} >= {"Lynne Neagle AM", "Kirsty Williams AM"}
+
+
 def _fit_script() -> ModuleType:
     path = Path(__file__).parents[1] / "scripts" / "fit_answer_model.py"
     spec = importlib.util.spec_from_file_location("fit_answer_model", path)
