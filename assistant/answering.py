@@ -41,7 +41,7 @@ from .units import (
     evidence_units,
     list_end,
     person_names,
-    question_entities,
+    question_names,
     ranked_row,
     speaker,
     states_count,
@@ -318,13 +318,11 @@ def _summary(candidates: list[Candidate]) -> list[Candidate]:
 def _said_by_named(question: str, candidates: list[Candidate]) -> list[Candidate]:
     """The units a person the question names says in a transcript, or all of them when they
     say none: "What did Julie Morgan think about …?" asks for her words, not the question put
-    to her. A name is the question's (units.question_entities, apart at "and": "Julie Morgan
+    to her. A name is the question's (units.question_names, apart at "and": "Julie Morgan
     and Karen Cornish") when its words are all in the speaker's label (units.speaker), role
     included ("Hon. Patty Hajdu (Minister of Health)" for "What did the Minister of Health
     …?")."""
-    names = [set(roots(content_terms(part))) for name in question_entities(question)
-             for part in re.split(r"\s+and\s+", name)]
-    names = [name for name in names if name]
+    names = question_names(question, "and")
     if not names:
         return candidates
 

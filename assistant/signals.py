@@ -32,7 +32,7 @@ from .units import (
     has_contact,
     is_bare,
     line_label,
-    question_entities,
+    question_names,
     ranked_row,
     repeated,
 )
@@ -154,7 +154,7 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
     named = asked_own - set(roots(category(question)))
     # (nor the rest of a name it gives for the document's body: "Borough Council" beside
     # "Oadby and Wigston", see _calling)
-    given = _names_given(question)
+    given = question_names(question, "of")
     own_names = {doc_id: _roots(" ".join(_names(d))) for doc_id, d in documents.items()}
     lacks = {doc_id: {t for t in named if t not in seen[doc_id] and not mentions(document, t)}
              - _calling(given, own_names[doc_id]) for doc_id, document in documents.items()}
@@ -214,13 +214,6 @@ def rank_candidates(question: str, passages: list[Passage], idf: Callable[[str],
 
 
 _CATEGORY = re.compile(r"^\W*(?:which|what)\s+(.*)", re.I)
-
-
-def _names_given(question: str) -> list[set[str]]:
-    """The roots of each name the question gives, apart at "of" ("Leader", "Oadby and
-    Wigston Borough Council")."""
-    return [set(roots(content_terms(part))) for name in question_entities(question)
-            for part in re.split(r"\s+of\s+", name)]
 
 
 def _calling(given: list[set[str]], own_names: set[str]) -> set[str]:

@@ -125,6 +125,15 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(f for f in found if len(f) > 1))
 
 
+def question_names(question: str, apart: str) -> list[set[str]]:
+    """The roots of each name the question gives (question_entities), split at the word
+    `apart` ("of": "Leader", "Oadby and Wigston Borough Council"; "and": "Julie Morgan",
+    "Karen Cornish"); empty parts left out."""
+    parts = [set(roots(content_terms(part))) for name in question_entities(question)
+             for part in re.split(rf"\s+{apart}\s+", name)]
+    return [part for part in parts if part]
+
+
 _LABEL_LINE = re.compile(r"[A-Z][^:\n]{1,40}\??:\s+\S")  # "Venue: Committee Room 1"
 _ITEM_MARK = r"\(?[a-z]\)|[-•·*–]"  # "(b)", "•": an item's marker beside its number
 _LIST_ITEM = re.compile(rf"\s*(\d{{1,2}}[.)]|{_ITEM_MARK})\s+\S")
@@ -183,19 +192,28 @@ def speaker(text: str, start: int) -> str | None:
     opens one line ("Matters Arising: …"), or is not written as a name ("RESOLVED: …",
     "Item 5: …", "Summing up, Dame Glenys said: …"), is no speaker."""
     line = text.rfind("\n", 0, start) + 1
+    turn = _turn(text, line)
+    if turn is None or line < start <= turn[0]:  # no turn, or the unit starts within the label
+        return None
+    return turn[1]
+
+
+@lru_cache(maxsize=4096)
+def _turn(text: str, line: int) -> tuple[int, str] | None:
+    """Where the label of the speaker's turn opening the line at offset `line` ends, and the
+    label (speaker), or None when the line opens no turn. Read once per line: a turn's
+    sentences are each a unit."""
     found = _TURN.match(text, line)
     if found is None:
         return None
     colon = found.end(1)
-    if line < start <= colon:  # the unit starts within the label
-        return None
     label = " ".join(text[line:colon].split())
     if not _SPEAKER_LABEL.fullmatch(label) or label.isupper():
         return None
     named = bool(person_names(label))
     who = _unbracketed(label)
-    return label if named or (len(who.split()) > 1
-                              and _line_labels(text)[who] >= SPEAKER_TURNS) else None
+    return (colon, label) if named or (len(who.split()) > 1
+                                       and _line_labels(text)[who] >= SPEAKER_TURNS) else None
 
 
 def _unbracketed(label: str) -> str:
